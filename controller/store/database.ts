@@ -1,0 +1,85 @@
+/**
+ * One query layer (Kysely) over two engines: SQLite (better-sqlite3, WAL) as the embedded
+ * default with zero setup, and PostgreSQL for a central office serving many facilities.
+ * Each agency has its own database (its data kept physically apart), so a store is opened per
+ * agency. Migrations live in `migrations/`, one file each, applied in name order; modules own
+ * their own migration files (`0001-domain.ts`, `0100-access.ts`, ...).
+ */
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import SQLite from "better-sqlite3";
+import { FileMigrationProvider, Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+
+export type StoreConfig =
+  | { kind: "sqlite"; file: string }
+  | { kind: "postgres"; connectionString: string; schema?: string };
+
+export type Dialect = StoreConfig["kind"];
+
+export interface Store<DB> {
+  readonly db: Kysely<DB>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+/** Opens a database and brings its schema to the newest migration. */
+export async function openStore<DB>(cfg: StoreConfig): Promise<Store<DB>> {
+  const db = createKysely<DB>(cfg);
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return { db, dialect: cfg.kind, close: () => db.destroy() };
+}
+
+export function createKysely<DB>(cfg: StoreConfig): Kysely<DB> {
+  if (cfg.kind === "sqlite") {
+    return new Kysely<DB>({
+      dialect: new SqliteDialect({
+        database: async () => {
+          const db = new SQLite(cfg.file);
+          // WAL: readers (reports, the UI) never block the call path's writes.
+          db.pragma("journal_mode = WAL");
+          db.pragma("synchronous = NORMAL");
+          db.pragma("foreign_keys = ON");
+          db.pragma("busy_timeout = 5000");
+          return db;
+        },
+      }),
+    });
+  }
+  const pool = new pg.Pool({ connectionString: cfg.connectionString, max: 10 });
+  if (cfg.schema) {
+    const schema = cfg.schema;
+    pool.on("connect", (client) => {
+      void client.query(`SET search_path TO "${schema.replaceAll('"', '""')}"`);
+    });
+  }
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export const migrationFolder = path.join(import.meta.dirname, "migrations");
+
+class FolderMigrationProvider extends FileMigrationProvider {
+  constructor() {
+    super({ fs, path, migrationFolder });
+  }
+
+  override async getMigrations(): Promise<Record<string, Migration>> {
+    // FileMigrationProvider also picks up .d.ts and test files; keep real migrations only.
+    const all = await super.getMigrations();
+    return Object.fromEntries(Object.entries(all).filter(([name]) => /^\d{4}-[a-z0-9-]+$/.test(name)));
+  }
+}
+
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<void> {
+  const migrator = new Migrator({ db, provider: new FolderMigrationProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`store migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
