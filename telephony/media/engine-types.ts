@@ -4,14 +4,7 @@
  * MediaSession per call; the session owns its RTP socket, negotiates SDP (RFC 3264) and exposes
  * the call's audio as a port on the engine's conference bridge.
  */
-import type {
-  AudioMedia,
-  AudioMediaPlayer,
-  AudioMediaRecorder,
-  DtmfEvent,
-  RtpStats,
-  ToneGenerator,
-} from "../api.ts";
+import type { AudioMedia, AudioMediaPlayer, AudioMediaRecorder, DtmfEvent, RtpStats, ToneGenerator } from "../api.ts";
 
 /** Raised when an offer has nothing we can accept; the UA answers 488 Not Acceptable Here. */
 export class SdpNegotiationError extends Error {
