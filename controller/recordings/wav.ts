@@ -52,6 +52,8 @@ export interface WavFormat {
   byteRate: number;
   blockAlign: number;
   bitsPerSample: number;
+  /** The header is WAVE_FORMAT_EXTENSIBLE (formatTag above is its sub-format). */
+  extensible: boolean;
 }
 
 export interface WavHeader {
@@ -100,9 +102,10 @@ export function parseWavHeader(buf: Buffer): WavHeader {
 function parseFmt(buf: Buffer, at: number, size: number): WavFormat {
   if (size < 16 || at + 16 > buf.length) throw new WavFormatError("bad-fmt", "fmt chunk shorter than 16 bytes");
   let formatTag = buf.readUInt16LE(at);
+  const extensible = formatTag === WavFormatTag.extensible;
   // WAVE_FORMAT_EXTENSIBLE: cbSize(2) validBits(2) channelMask(4) then the sub-format GUID whose
   // first two bytes are the classic format tag.
-  if (formatTag === WavFormatTag.extensible) {
+  if (extensible) {
     if (size < 40 || at + 26 > buf.length) throw new WavFormatError("bad-fmt", "extensible fmt chunk too short");
     formatTag = buf.readUInt16LE(at + 24);
   }
@@ -113,6 +116,7 @@ function parseFmt(buf: Buffer, at: number, size: number): WavFormat {
     byteRate: buf.readUInt32LE(at + 8),
     blockAlign: buf.readUInt16LE(at + 12),
     bitsPerSample: buf.readUInt16LE(at + 14),
+    extensible,
   };
 }
 
@@ -130,6 +134,12 @@ export interface PromptWavInfo {
 export function checkPromptWav(buf: Buffer): PromptWavInfo {
   const h = parseWavHeader(buf);
   const f = h.format;
+  // The media player reads the classic header only (telephony/media/wav.ts).
+  if (f.extensible)
+    throw new WavFormatError(
+      "unsupported-encoding",
+      "WAVE_FORMAT_EXTENSIBLE header; save as a plain PCM or mu-law WAV",
+    );
   let encoding: PromptEncoding;
   if (f.formatTag === WavFormatTag.pcm && f.bitsPerSample === 16) encoding = "pcm16";
   else if (f.formatTag === WavFormatTag.mulaw && f.bitsPerSample === 8) encoding = "mulaw";

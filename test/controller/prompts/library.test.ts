@@ -44,6 +44,7 @@ test("uploads a phone leg cannot play are rejected with the reason", async (t) =
     [makeWav({ bitsPerSample: 8 }), /unsupported-encoding/],
     [makeWav({ formatTag: 3, bitsPerSample: 32 }), /unsupported-encoding/],
     [makeWav({ dataBytes: 0 }), /empty/],
+    [makeWav({ extensible: true }), /EXTENSIBLE/],
     [Buffer.from("ID3\u0003 this is an mp3, honest"), /not-riff/],
   ];
   for (const [wav, message] of cases) {

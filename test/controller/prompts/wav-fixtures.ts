@@ -6,6 +6,8 @@ export interface WavSpec {
   bitsPerSample?: number;
   /** Sample data bytes. */
   dataBytes?: number;
+  /** Write a WAVE_FORMAT_EXTENSIBLE fmt chunk with `formatTag` as its sub-format. */
+  extensible?: boolean;
 }
 
 export function makeWav(spec: WavSpec = {}): Buffer {
@@ -15,21 +17,29 @@ export function makeWav(spec: WavSpec = {}): Buffer {
   const bits = spec.bitsPerSample ?? 16;
   const dataBytes = spec.dataBytes ?? 1600;
   const blockAlign = (channels * bits) / 8;
-  const buf = Buffer.alloc(44 + dataBytes);
+  const fmtSize = spec.extensible ? 40 : 16;
+  const header = 20 + fmtSize + 8;
+  const buf = Buffer.alloc(header + dataBytes);
   buf.write("RIFF", 0, "latin1");
-  buf.writeUInt32LE(36 + dataBytes, 4);
+  buf.writeUInt32LE(header - 8 + dataBytes, 4);
   buf.write("WAVE", 8, "latin1");
   buf.write("fmt ", 12, "latin1");
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(formatTag, 20);
+  buf.writeUInt32LE(fmtSize, 16);
+  buf.writeUInt16LE(spec.extensible ? 0xfffe : formatTag, 20);
   buf.writeUInt16LE(channels, 22);
   buf.writeUInt32LE(sampleRate, 24);
   buf.writeUInt32LE(sampleRate * blockAlign, 28);
   buf.writeUInt16LE(blockAlign, 32);
   buf.writeUInt16LE(bits, 34);
-  buf.write("data", 36, "latin1");
-  buf.writeUInt32LE(dataBytes, 40);
-  // A quiet 400 Hz-ish square wave so the data is not all zeros.
-  for (let i = 44; i + 1 < buf.length; i += 2) buf.writeInt16LE(((i >> 5) & 1) === 0 ? 1000 : -1000, i);
+  if (spec.extensible) {
+    buf.writeUInt16LE(22, 36); // cbSize
+    buf.writeUInt16LE(bits, 38); // valid bits
+    buf.writeUInt32LE(4, 40); // channel mask: front centre
+    buf.writeUInt16LE(formatTag, 44); // sub-format GUID, first two bytes
+  }
+  buf.write("data", header - 8, "latin1");
+  buf.writeUInt32LE(dataBytes, header - 4);
+  // A square wave so the data is not all zeros.
+  for (let i = header; i + 1 < buf.length; i += 2) buf.writeInt16LE(((i >> 5) & 1) === 0 ? 1000 : -1000, i);
   return buf;
 }
