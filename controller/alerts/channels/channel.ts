@@ -39,10 +39,11 @@ export class DeliveryError extends Error {
 
 /** Collapses text to one line of printable characters, at most `max` long (pager payloads). */
 export function oneLine(s: string, max: number): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
-  const flat = s
-    .replace(/[\u0000-\u001f\u007f]+/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  let printable = "";
+  for (const ch of s) {
+    const c = ch.codePointAt(0) ?? 0;
+    printable += c < 0x20 || c === 0x7f ? " " : ch;
+  }
+  const flat = printable.replace(/\s+/g, " ").trim();
   return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 3))}...`;
 }
