@@ -1,0 +1,70 @@
+/**
+ * The controller's HTTP API and admin UI as a fastify app. Builds, never listens: tests use
+ * `inject()`, server.ts listens.
+ *
+ * Domain routes are added only for the services the caller passes in, so a controller
+ * without (say) live call control simply has no such routes, rather than routes that fail.
+ */
+import cookie from "@fastify/cookie";
+import websocket from "@fastify/websocket";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Clock } from "../../telephony/clock.ts";
+import type { Access } from "../access/access.ts";
+import { installAuth } from "./plugins/auth.ts";
+import { installErrorHandler } from "./plugins/error-handler.ts";
+import { installOpenApi } from "./plugins/openapi.ts";
+import { installStaticUi } from "./plugins/static-ui.ts";
+import { accessRoutes } from "./routes/access-routes.ts";
+import { sessionRoutes } from "./routes/session-routes.ts";
+import { ErrorBody } from "./schemas/common.ts";
+
+export interface AppDeps {
+  clock: Clock;
+  access: Access;
+  /** Set the cookie's Secure flag: true whenever the server is reached over TLS. */
+  secureCookies?: boolean;
+  /** Directory of the built UI (web/dist); omitted: API only. */
+  webRoot?: string;
+  logger?: FastifyServerOptions["logger"];
+  /** TLS options, passed to fastify as `https`. */
+  https?: FastifyServerOptions extends { https?: infer H } ? H : unknown;
+  /** Largest request body in bytes (CSV imports are the large ones). */
+  bodyLimit?: number;
+}
+
+/** Registers the whole API under /api and the UI at /. */
+export async function yardlineApi(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.addSchema(ErrorBody);
+  installErrorHandler(app);
+  await app.register(cookie);
+  await app.register(websocket);
+  await installOpenApi(app);
+  installAuth(app, deps.access);
+
+  const secureCookies = deps.secureCookies ?? false;
+  await app.register(
+    async (api) => {
+      await sessionRoutes(api, { access: deps.access, secureCookies });
+      await accessRoutes(api, { access: deps.access });
+      api.get("/openapi.json", { config: { access: { public: true } }, schema: { hide: true } }, async () =>
+        app.swagger(),
+      );
+    },
+    { prefix: "/api" },
+  );
+
+  if (deps.webRoot) await installStaticUi(app, deps.webRoot);
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimit ?? 20 * 1024 * 1024,
+    // Behind nothing by default; the client address is the socket's.
+    trustProxy: false,
+    ...(deps.https ? { https: deps.https } : {}),
+  } as FastifyServerOptions);
+  await yardlineApi(app, deps);
+  await app.ready();
+  return app;
+}
