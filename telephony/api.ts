@@ -70,6 +70,8 @@ export interface AccountConfig {
   proxies?: string[];
   /** Ask for rport and use the received/rport values (RFC 3581). Default true. */
   rport?: boolean;
+  /** Also detect DTMF tones in received audio on this account's calls (trunks that send in-band). */
+  inbandDtmf?: boolean;
 }
 
 export interface RegistrationState {

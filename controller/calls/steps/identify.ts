@@ -1,0 +1,85 @@
+/**
+ * Language choice, PIN, and (first use) the inmate's recorded name.
+ * Spec: "The IWTS must prompt the inmate/ward to state his or her name prior to call initiation
+ * and include the caller's name in the called party's announcement."
+ */
+import type { CallSession } from "../call-session.ts";
+import type { CallerIdentity, Language } from "../ports.ts";
+
+export async function chooseLanguage(s: CallSession): Promise<Language> {
+  const { config, prompts } = s.deps;
+  const player = s.player();
+  player.startTransmit(s.handsetPort());
+  const facility = await s.guard(s.facilityPrompt(config.defaultLanguage));
+  const files = s.say("inmate.welcome", { facility: [facility] }, config.defaultLanguage);
+  if (config.languageChoice) {
+    // "For English, press 1. Para español, oprima 2." — each half in its own language.
+    files.push(...s.say("inmate.language-choice", { key: prompts.sayKey("1", "en") }, "en"));
+    files.push(...s.say("inmate.language-choice", { key: prompts.sayKey("2", "es") }, "es"));
+  }
+  await s.play(player, files);
+  if (!config.languageChoice) return config.defaultLanguage;
+  const d = await s.guard(s.inmateDigits.next(config.languageTimeoutMs));
+  if (d === "1") return "en";
+  if (d === "2") return "es";
+  return config.defaultLanguage;
+}
+
+export async function identify(s: CallSession): Promise<CallerIdentity | undefined> {
+  const { config, rules } = s.deps;
+  const player = s.player();
+  player.startTransmit(s.handsetPort());
+  for (let attempt = 1; attempt <= config.pinAttempts; attempt++) {
+    await s.play(player, s.say("inmate.enter-pin"));
+    const { digits } = await s.guard(
+      s.inmateDigits.collect({
+        maxDigits: config.pinMaxDigits,
+        terminator: "#",
+        firstDigitTimeoutMs: config.firstDigitTimeoutMs,
+        interDigitTimeoutMs: config.interDigitTimeoutMs,
+      }),
+    );
+    if (digits.length > 0) {
+      const caller = await s.guard(rules.identify(s.station, digits));
+      if (caller) return caller;
+    }
+    s.inmateDigits.flush();
+    if (attempt < config.pinAttempts) {
+      await s.play(player, s.say(digits.length > 0 ? "inmate.pin-invalid" : "common.no-entry"));
+    }
+  }
+  return undefined;
+}
+
+/** First use: record the inmate's name after a beep (ended by # or the time limit). */
+export async function recordName(s: CallSession, caller: CallerIdentity): Promise<string> {
+  const { config, media, vault, rules } = s.deps;
+  const player = s.player();
+  player.startTransmit(s.handsetPort());
+  await s.play(player, s.say("inmate.record-name"));
+  const beep = s.tone();
+  beep.startTransmit(s.handsetPort());
+  beep.play("beep", false);
+  await s.sleep(500);
+  beep.stop();
+  s.inmateDigits.flush();
+  const file = vault.namePathFor(caller.inmateId);
+  const rec = await media.createRecorder(file);
+  s.handsetPort().startTransmit(rec.left);
+  try {
+    await s.guard(
+      s.inmateDigits.collect({
+        maxDigits: 1,
+        terminator: "#",
+        firstDigitTimeoutMs: config.nameRecordSec * 1000,
+        interDigitTimeoutMs: 0,
+      }),
+    );
+  } finally {
+    s.handset.getAudioMedia()?.stopTransmit(rec.left);
+    await rec.close();
+  }
+  await rules.saveRecordedName(caller.inmateId, file);
+  await s.play(player, s.say("inmate.name-saved"));
+  return file;
+}
