@@ -128,7 +128,19 @@ export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {
     }
   };
 
-  const output = async (r: OutputRef): Promise<DigitalOutput> => {
+  // Shared lines (keypad columns common to every keypad) are opened once.
+  const outputs = new Map<string, Promise<DigitalOutput>>();
+  const output = (r: OutputRef): Promise<DigitalOutput> => {
+    const key = JSON.stringify(r);
+    let p = outputs.get(key);
+    if (!p) {
+      p = openOutput(r);
+      outputs.set(key, p);
+    }
+    return p;
+  };
+
+  const openOutput = async (r: OutputRef): Promise<DigitalOutput> => {
     switch (r.kind) {
       case "sim":
         return simLines().output(r.id);

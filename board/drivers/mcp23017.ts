@@ -173,7 +173,11 @@ export class Mcp23017 {
     const logical = (level: boolean) => level !== activeLow;
     return {
       name: `mcp23017@0x${this.address.toString(16)}:${pin}`,
-      read: async () => logical(this.level(pin)),
+      // A read goes to the chip (GPIO), so a keypad scan sees the row right after driving a column.
+      read: async () => {
+        await this.service();
+        return logical(this.level(pin));
+      },
       watch: (listener) =>
         this.onChange((c) => {
           if (c.pin === pin) listener(logical(c.level));
