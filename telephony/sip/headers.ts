@@ -1,0 +1,212 @@
+/**
+ * Header field names, compact forms and the ordered header list of a message.
+ *
+ * "Field names are always case-insensitive" — RFC 3261 §7.3.1; compact forms are listed in
+ * RFC 3261 §7.3.3 and §20 (plus those later RFCs registered with IANA).
+ */
+import { splitList } from "./grammar.ts";
+
+/** Compact form → full name (lower case). */
+export const COMPACT_FORMS: Readonly<Record<string, string>> = {
+  a: "accept-contact", // RFC 3841
+  b: "referred-by", // RFC 3892
+  c: "content-type",
+  d: "request-disposition", // RFC 3841
+  e: "content-encoding",
+  f: "from",
+  i: "call-id",
+  j: "reject-contact", // RFC 3841
+  k: "supported",
+  l: "content-length",
+  m: "contact",
+  n: "identity-info", // RFC 4474
+  o: "event", // RFC 6665
+  r: "refer-to", // RFC 3515
+  s: "subject",
+  t: "to",
+  u: "allow-events", // RFC 6665
+  v: "via",
+  x: "session-expires", // RFC 4028
+  y: "identity", // RFC 4474
+};
+
+/** How we write the names we know; anything else keeps the spelling it arrived with. */
+const CANONICAL: Readonly<Record<string, string>> = {
+  "accept-contact": "Accept-Contact",
+  "allow-events": "Allow-Events",
+  "call-id": "Call-ID",
+  "content-encoding": "Content-Encoding",
+  "content-length": "Content-Length",
+  "content-type": "Content-Type",
+  "content-disposition": "Content-Disposition",
+  "max-forwards": "Max-Forwards",
+  "min-expires": "Min-Expires",
+  "proxy-authenticate": "Proxy-Authenticate",
+  "proxy-authorization": "Proxy-Authorization",
+  "proxy-require": "Proxy-Require",
+  "record-route": "Record-Route",
+  "refer-to": "Refer-To",
+  "referred-by": "Referred-By",
+  "reject-contact": "Reject-Contact",
+  "request-disposition": "Request-Disposition",
+  "retry-after": "Retry-After",
+  "session-expires": "Session-Expires",
+  "user-agent": "User-Agent",
+  "www-authenticate": "WWW-Authenticate",
+  "authentication-info": "Authentication-Info",
+  "identity-info": "Identity-Info",
+  cseq: "CSeq",
+  via: "Via",
+  to: "To",
+  from: "From",
+  contact: "Contact",
+  route: "Route",
+  expires: "Expires",
+  allow: "Allow",
+  supported: "Supported",
+  require: "Require",
+  unsupported: "Unsupported",
+  accept: "Accept",
+  authorization: "Authorization",
+  date: "Date",
+  event: "Event",
+  server: "Server",
+  subject: "Subject",
+  identity: "Identity",
+};
+
+/** Header fields whose values are comma-separated lists (RFC 3261 §7.3.1). */
+const LIST_HEADERS = new Set([
+  "via",
+  "route",
+  "record-route",
+  "contact",
+  "allow",
+  "supported",
+  "require",
+  "proxy-require",
+  "unsupported",
+  "accept",
+  "accept-encoding",
+  "accept-language",
+  "allow-events",
+  "content-encoding",
+]);
+
+/** Full lower-case key for a name as written on the wire (expands compact forms). */
+const keyCache = new Map<string, string>();
+const nameCache = new Map<string, string>();
+/** Bounds the caches: header names are few, but a peer could send endless novel ones. */
+const CACHE_LIMIT = 2048;
+
+export function headerKey(name: string): string {
+  let key = keyCache.get(name);
+  if (key === undefined) {
+    const lower = name.toLowerCase();
+    key = COMPACT_FORMS[lower] ?? lower;
+    if (keyCache.size < CACHE_LIMIT) keyCache.set(name, key);
+  }
+  return key;
+}
+
+export function canonicalName(name: string): string {
+  let out = nameCache.get(name);
+  if (out === undefined) {
+    const key = headerKey(name);
+    out = CANONICAL[key] ?? (name.length === 1 ? key : name);
+    if (nameCache.size < CACHE_LIMIT) nameCache.set(name, out);
+  }
+  return out;
+}
+
+export function isListHeader(key: string): boolean {
+  return LIST_HEADERS.has(key);
+}
+
+export interface HeaderField {
+  /** As written out (canonical spelling for known names). */
+  name: string;
+  /** Lower-case full name. */
+  key: string;
+  value: string;
+}
+
+/** The ordered header fields of one message. Order is kept: Via and Route order matter. */
+export class SipHeaders {
+  readonly fields: HeaderField[] = [];
+
+  /** Appends a field; `name` may be compact or any case. */
+  append(name: string, value: string): this {
+    this.fields.push({ name: canonicalName(name), key: headerKey(name), value });
+    return this;
+  }
+
+  /** Adds a field above the others of its name (a new top Via, a new Record-Route). */
+  prepend(name: string, value: string): this {
+    const key = headerKey(name);
+    const at = this.fields.findIndex((f) => f.key === key);
+    const field = { name: canonicalName(name), key, value };
+    if (at < 0) this.fields.push(field);
+    else this.fields.splice(at, 0, field);
+    return this;
+  }
+
+  /** Replaces every field of this name with one value. */
+  set(name: string, value: string): this {
+    const key = headerKey(name);
+    const at = this.fields.findIndex((f) => f.key === key);
+    this.remove(name);
+    const field = { name: canonicalName(name), key, value };
+    if (at < 0) this.fields.push(field);
+    else this.fields.splice(at, 0, field);
+    return this;
+  }
+
+  remove(name: string): this {
+    const key = headerKey(name);
+    for (let i = this.fields.length - 1; i >= 0; i--) if (this.fields[i]?.key === key) this.fields.splice(i, 1);
+    return this;
+  }
+
+  has(name: string): boolean {
+    const key = headerKey(name);
+    return this.fields.some((f) => f.key === key);
+  }
+
+  /** The first field's value as written. */
+  get(name: string): string | undefined {
+    const key = headerKey(name);
+    for (const f of this.fields) if (f.key === key) return f.value;
+    return undefined;
+  }
+
+  /** Number of header field rows with this name. */
+  count(name: string): number {
+    const key = headerKey(name);
+    let n = 0;
+    for (const f of this.fields) if (f.key === key) n++;
+    return n;
+  }
+
+  /**
+   * Every value of a header, rows in order, list headers split on their commas.
+   * "it MUST be possible to combine the multiple header field rows into one" — RFC 3261 §7.3.1
+   */
+  getAll(name: string): string[] {
+    const key = headerKey(name);
+    const list = isListHeader(key);
+    const out: string[] = [];
+    for (const f of this.fields) {
+      if (f.key !== key) continue;
+      if (list) for (const v of splitList(f.value)) out.push(v);
+      else out.push(f.value);
+    }
+    return out;
+  }
+
+  clone(): SipHeaders {
+    const h = new SipHeaders();
+    for (const f of this.fields) h.fields.push({ ...f });
+    return h;
+  }
+}
