@@ -44,11 +44,9 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(status).send(body);
     }
     if (err instanceof ScopeError) {
-      return reply
-        .status(403)
-        .send({
-          error: { code: ErrorCodes.facilityForbidden, message: `You have no access to facility ${err.facilityId}.` },
-        });
+      return reply.status(403).send({
+        error: { code: ErrorCodes.facilityForbidden, message: `You have no access to facility ${err.facilityId}.` },
+      });
     }
     if (err.validation) {
       const details = validationDetails(err);
