@@ -34,7 +34,7 @@ export interface TestWctpServer {
   close(): Promise<void>;
 }
 
-const unescape = (s: string) =>
+const unescapeXml = (s: string) =>
   s
     .replaceAll("&lt;", "<")
     .replaceAll("&gt;", ">")
@@ -46,7 +46,7 @@ function attr(xml: string, element: string, name: string): string | undefined {
   const el = new RegExp(`<${element}\\b[^>]*>`).exec(xml)?.[0];
   if (!el) return undefined;
   const m = new RegExp(`\\b${name}="([^"]*)"`).exec(el);
-  return m?.[1] === undefined ? undefined : unescape(m[1]);
+  return m?.[1] === undefined ? undefined : unescapeXml(m[1]);
 }
 
 function reply(body: string): string {
@@ -102,7 +102,7 @@ export async function startWctpServer(opts: TestWctpOptions = {}): Promise<TestW
         recipientId,
         messageId: attr(xml, "wctp-MessageControl", "messageID") ?? "",
         submitTimestamp: attr(xml, "wctp-SubmitHeader", "submitTimestamp") ?? "",
-        text: unescape(text),
+        text: unescapeXml(text),
         contentType: req.headers["content-type"] ?? "",
         xml,
       });
