@@ -56,6 +56,18 @@ export interface AckResult {
 /** Bytes of randomness in an acknowledgement token: 256 bits, unguessable. */
 const tokenBytes = 32;
 
+let idSeq = 0;
+
+/**
+ * Delivery IDs sort in the order they were queued (time, then a counter), so messages queued
+ * together go out in the order the service created them; the random tail keeps them unique
+ * across processes.
+ */
+function sortableId(atMs: number): string {
+  idSeq = (idSeq + 1) % 1_000_000;
+  return `${atMs.toString(36).padStart(9, "0")}-${idSeq.toString().padStart(6, "0")}-${randomBytes(6).toString("hex")}`;
+}
+
 export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
@@ -388,7 +400,7 @@ export class AlertService {
     "recipientId" | "recipientName" | "channel" | "address" | "subject" | "body" | "shortText" | "ackTokenHash"
   > {
     return {
-      id: randomUUID(),
+      id: sortableId(at),
       alertId,
       kind,
       step,
@@ -542,7 +554,7 @@ export class AlertService {
       }
     }
     const log: DeliveryLogRecord = {
-      id: randomUUID(),
+      id: sortableId(now),
       deliveryId: d.id,
       alertId: d.alertId,
       at: startedAt,
