@@ -23,7 +23,8 @@ child.on("close", (code, signal) => {
     return m ? Number(m[1]) : 0;
   };
   let passed = count(/(\d+) tests? passed/);
-  const failed = count(/(\d+) tests? failed/) + count(/(\d+) uncaught exceptions?/) + count(/(\d+) unhandled rejections?/);
+  const failed =
+    count(/(\d+) tests? failed/) + count(/(\d+) uncaught exceptions?/) + count(/(\d+) unhandled rejections?/);
   const skipped = count(/(\d+) tests? skipped/);
   // ava prints only "N passed" lines in verbose mode; a lone success line reads "✔ N tests passed".
   if (passed === 0 && failed === 0 && code === 0) passed = count(/(\d+) passed/);
