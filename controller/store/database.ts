@@ -51,7 +51,18 @@ export function createKysely<DB>(cfg: StoreConfig): Kysely<DB> {
       }),
     });
   }
-  const pool = new pg.Pool({ connectionString: cfg.connectionString, max: 10 });
+  const pool = new pg.Pool({
+    connectionString: cfg.connectionString,
+    max: 10,
+    // Epoch-millisecond times and counts are int8: read them as numbers (exact below 2^53), as
+    // SQLite does, so one query layer returns the same types on both engines.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
   if (cfg.schema) {
     const schema = cfg.schema;
     pool.on("connect", (client) => {
@@ -60,6 +71,8 @@ export function createKysely<DB>(cfg: StoreConfig): Kysely<DB> {
   }
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
+
+const INT8_OID = 20;
 
 export const migrationFolder = path.join(import.meta.dirname, "migrations");
 

@@ -1,0 +1,80 @@
+/**
+ * The domain's handle on one agency's database: the typed camelCase query builder, the key
+ * PINs are hashed with, and a change feed so snapshot caches reload after an edit instead of
+ * reading the database on the call path.
+ */
+import { randomBytes } from "node:crypto";
+import { CamelCasePlugin, type Kysely } from "kysely";
+import { type Dialect, openStore, type Store, type StoreConfig } from "./database.ts";
+import type { DomainDb } from "./schema.ts";
+
+/** `facilityId` null means an agency-wide change (a block for all facilities, a COS). */
+export type ChangeListener = (facilityId: string | null) => void;
+
+export interface DomainStore {
+  readonly db: Kysely<DomainDb>;
+  readonly dialect: Dialect;
+  /** Secret for PIN hashing (HMAC-SHA256); see docs/controller-domain.md "PINs". */
+  readonly pinKey: Buffer;
+  onChange(listener: ChangeListener): () => void;
+  changed(facilityId: string | null): void;
+  close(): Promise<void>;
+}
+
+export interface DomainStoreOptions {
+  /** Keep the PIN key outside the database (recommended); otherwise one is made and kept in it. */
+  pinKey?: Buffer;
+}
+
+/** Wraps a store another module opened (same connection pool). */
+export async function domainStoreOf(store: Store<unknown>, opts: DomainStoreOptions = {}): Promise<DomainStore> {
+  const db = (store.db as unknown as Kysely<DomainDb>).withPlugin(new CamelCasePlugin());
+  const pinKey = opts.pinKey ?? (await storedPinKey(db));
+  const listeners = new Set<ChangeListener>();
+  return {
+    db,
+    dialect: store.dialect,
+    pinKey,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    changed(facilityId) {
+      for (const l of listeners) {
+        try {
+          l(facilityId);
+        } catch {
+          // A failing observer must not undo the write that was just committed.
+        }
+      }
+    },
+    close: () => store.close(),
+  };
+}
+
+export async function openDomainStore(cfg: StoreConfig, opts: DomainStoreOptions = {}): Promise<DomainStore> {
+  const store = await openStore<unknown>(cfg);
+  try {
+    return await domainStoreOf(store, opts);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+async function storedPinKey(db: Kysely<DomainDb>): Promise<Buffer> {
+  const row = await db.selectFrom("domainMeta").select("value").where("key", "=", "pin_key").executeTakeFirst();
+  if (row) return Buffer.from(row.value, "base64");
+  const key = randomBytes(32);
+  await db
+    .insertInto("domainMeta")
+    .values({ key: "pin_key", value: key.toString("base64") })
+    .onConflict((oc) => oc.column("key").doNothing())
+    .execute();
+  const again = await db
+    .selectFrom("domainMeta")
+    .select("value")
+    .where("key", "=", "pin_key")
+    .executeTakeFirstOrThrow();
+  return Buffer.from(again.value, "base64");
+}
