@@ -1,0 +1,282 @@
+/**
+ * Builds a FacilitySnapshot from the store, and a cache that rebuilds one when the domain
+ * services report a change, so call processing never reads the database to decide a call.
+ */
+import { loadExchanges } from "../rating/npa-nxx.ts";
+import type { DomainStore } from "../store/domain-store.ts";
+import type { CallType } from "./call-types.ts";
+import { loadCosDefinitions } from "./classes.ts";
+import { notFound } from "./errors.ts";
+import { BlockIndex, type BlockRow } from "./number-lists.ts";
+import type { ScheduleWindow } from "./schedule.ts";
+import { bool } from "./scope.ts";
+import type {
+  FacilitySnapshot,
+  HotNumber,
+  InmateStatus,
+  Language,
+  PrivilegedNumber,
+  SnapshotInmate,
+  SnapshotRate,
+} from "./snapshot.ts";
+
+export interface SnapshotOptions {
+  /** The provider named in the rate disclosure. */
+  provider?: string;
+  now?: number;
+}
+
+export const DEFAULT_PROVIDER = "Yardline inmate calling service";
+
+function group<K, V>(items: Iterable<V>, key: (v: V) => K): Map<K, V[]> {
+  const m = new Map<K, V[]>();
+  for (const v of items) {
+    const k = key(v);
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  }
+  return m;
+}
+
+export async function loadFacilitySnapshot(
+  ds: DomainStore,
+  facilityId: string,
+  opts: SnapshotOptions = {},
+): Promise<FacilitySnapshot> {
+  const db = ds.db;
+  const f = await db.selectFrom("facilities").selectAll().where("id", "=", facilityId).executeTakeFirst();
+  if (!f) throw notFound("facility");
+  const group_ = f.groupId
+    ? await db.selectFrom("facilityGroups").select("cosId").where("id", "=", f.groupId).executeTakeFirst()
+    : undefined;
+
+  const [units, banks, stations, inmates, approved, windows, blocks, hot, priv, rates, cos, exchanges] =
+    await Promise.all([
+      db.selectFrom("housingUnits").selectAll().where("facilityId", "=", facilityId).execute(),
+      db.selectFrom("phoneBanks").selectAll().where("facilityId", "=", facilityId).execute(),
+      db.selectFrom("stations").selectAll().where("facilityId", "=", facilityId).execute(),
+      db
+        .selectFrom("inmates")
+        .selectAll()
+        .where("facilityId", "=", facilityId)
+        .where("status", "!=", "released")
+        .execute(),
+      db
+        .selectFrom("approvedNumbers as a")
+        .innerJoin("inmates as i", "i.id", "a.inmateId")
+        .select(["a.inmateId", "a.number", "a.name", "a.language"])
+        .where("i.facilityId", "=", facilityId)
+        .execute(),
+      db.selectFrom("scheduleWindows").selectAll().execute(),
+      db
+        .selectFrom("blockedNumbers")
+        .select([
+          "id",
+          "facilityId",
+          "kind",
+          "number",
+          "rangeEnd",
+          "pattern",
+          "category",
+          "reason",
+          "setBy",
+          "byCalledParty",
+        ])
+        .where((eb) => eb.or([eb("facilityId", "=", facilityId), eb("facilityId", "is", null)]))
+        .execute(),
+      db
+        .selectFrom("hotNumbers")
+        .selectAll()
+        .where((eb) => eb.or([eb("facilityId", "=", facilityId), eb("facilityId", "is", null)]))
+        .execute(),
+      db
+        .selectFrom("privilegedNumbers")
+        .selectAll()
+        .where((eb) => eb.or([eb("facilityId", "=", facilityId), eb("facilityId", "is", null)]))
+        .execute(),
+      db
+        .selectFrom("rates")
+        .selectAll()
+        .where("facilityId", "=", facilityId)
+        .orderBy("effectiveFrom", "desc")
+        .execute(),
+      loadCosDefinitions(ds),
+      loadExchanges(ds),
+    ]);
+
+  const bankById = new Map(banks.map((b) => [b.id, b]));
+  const winOf = group(windows, (w) => `${w.scopeKind}:${w.scopeId}`);
+  const win = (kind: string, id: string): ScheduleWindow[] =>
+    (winOf.get(`${kind}:${id}`) ?? []).map((w) => ({ day: w.day, startMin: w.startMin, endMin: w.endMin }));
+  const approvedOf = group(approved, (a) => a.inmateId);
+
+  const inmateMap = new Map<string, SnapshotInmate>();
+  const byPin = new Map<string, string>();
+  for (const i of inmates) {
+    inmateMap.set(i.id, {
+      id: i.id,
+      name: `${i.firstName} ${i.lastName}`,
+      language: i.language as Language,
+      status: i.status as InmateStatus,
+      housingUnitId: i.housingUnitId,
+      cosId: i.cosId,
+      recordedName: i.recordedName,
+      approved: new Map(
+        (approvedOf.get(i.id) ?? []).map((a) => [a.number, { language: a.language as Language, name: a.name }]),
+      ),
+      schedule: win("inmate", i.id),
+    });
+    if (i.pinHash) byPin.set(i.pinHash, i.id);
+  }
+
+  const hotMap = new Map<string, HotNumber>();
+  // Facility entries first so they win over agency-wide ones for the same number.
+  for (const h of [...hot].sort((a, b) => (a.facilityId === null ? 1 : 0) - (b.facilityId === null ? 1 : 0))) {
+    if (!hotMap.has(h.number))
+      hotMap.set(h.number, { id: h.id, reason: h.reason, alertTargets: JSON.parse(h.alertTargets) as string[] });
+  }
+  const privMap = new Map<string, PrivilegedNumber>();
+  for (const p of [...priv].sort((a, b) => (a.facilityId === null ? 1 : 0) - (b.facilityId === null ? 1 : 0))) {
+    if (!privMap.has(p.number)) {
+      privMap.set(p.number, {
+        id: p.id,
+        kind: p.kind as PrivilegedNumber["kind"],
+        name: p.name,
+        passiveAcceptance: bool(p.passiveAcceptance),
+        free: bool(p.free),
+      });
+    }
+  }
+  const rateMap = group(
+    rates.map(
+      (r): SnapshotRate => ({
+        id: r.id,
+        callType: r.callType as CallType,
+        effectiveFrom: r.effectiveFrom,
+        perMinuteMills: r.perMinuteMills,
+        billingIncrementSec: r.billingIncrementSec,
+      }),
+    ),
+    (r) => r.callType,
+  );
+
+  return {
+    facility: {
+      id: f.id,
+      name: f.name,
+      timeZone: f.timeZone,
+      enabled: bool(f.enabled),
+      npa: f.npa,
+      state: f.state,
+      lata: f.lata,
+      rateCenter: f.rateCenter,
+      localRateCenters: new Set(JSON.parse(f.localRateCenters) as string[]),
+      cosId: f.cosId,
+      groupCosId: group_?.cosId ?? null,
+    },
+    provider: opts.provider ?? DEFAULT_PROVIDER,
+    pinKey: ds.pinKey,
+    stations: new Map(
+      stations.map((s) => {
+        const bank = bankById.get(s.phoneBankId);
+        return [
+          s.id,
+          {
+            id: s.id,
+            setNumber: s.setNumber,
+            location: s.location,
+            enabled: bool(s.enabled),
+            phoneBankId: s.phoneBankId,
+            phoneBankEnabled: bool(bank?.enabled ?? 0),
+            housingUnitId: bank?.housingUnitId ?? null,
+          },
+        ];
+      }),
+    ),
+    housingUnits: new Map(
+      units.map((u) => [u.id, { id: u.id, name: u.name, enabled: bool(u.enabled), cosId: u.cosId }]),
+    ),
+    inmates: inmateMap,
+    inmatesByPinHash: byPin,
+    cos,
+    schedules: {
+      facility: win("facility", facilityId),
+      phoneBanks: new Map(banks.map((b) => [b.id, win("phone-bank", b.id)])),
+    },
+    blocks: new BlockIndex(
+      blocks.map(
+        (b): BlockRow => ({
+          id: b.id,
+          facilityId: b.facilityId,
+          kind: b.kind as BlockRow["kind"],
+          number: b.number,
+          rangeEnd: b.rangeEnd,
+          pattern: b.pattern,
+          category: b.category as BlockRow["category"],
+          reason: b.reason,
+          setBy: b.setBy,
+          byCalledParty: bool(b.byCalledParty),
+        }),
+      ),
+    ),
+    hot: hotMap,
+    privileged: privMap,
+    exchanges,
+    rates: rateMap,
+    loadedAt: opts.now ?? Date.now(),
+  };
+}
+
+/**
+ * Keeps one snapshot per facility and rebuilds it after a change (agency-wide changes rebuild
+ * all). A rebuild replaces the snapshot only when complete: calls keep deciding on the old one
+ * meanwhile.
+ */
+export class SnapshotCache {
+  private readonly ds: DomainStore;
+  private readonly opts: SnapshotOptions;
+  private readonly current = new Map<string, FacilitySnapshot>();
+  private readonly loading = new Map<string, Promise<FacilitySnapshot>>();
+  private readonly stale = new Set<string>();
+  private readonly unsubscribe: () => void;
+
+  constructor(ds: DomainStore, opts: SnapshotOptions = {}) {
+    this.ds = ds;
+    this.opts = opts;
+    this.unsubscribe = ds.onChange((facilityId) => {
+      if (facilityId === null) for (const k of this.current.keys()) this.stale.add(k);
+      else this.stale.add(facilityId);
+    });
+  }
+
+  /** The snapshot to decide with: the current one if fresh, else a rebuilt one. */
+  async get(facilityId: string): Promise<FacilitySnapshot> {
+    const have = this.current.get(facilityId);
+    if (have && !this.stale.has(facilityId)) return have;
+    return this.reload(facilityId);
+  }
+
+  /** The last built snapshot, without waiting (undefined before the first get()). */
+  peek(facilityId: string): FacilitySnapshot | undefined {
+    return this.current.get(facilityId);
+  }
+
+  reload(facilityId: string): Promise<FacilitySnapshot> {
+    const pending = this.loading.get(facilityId);
+    if (pending) return pending;
+    this.stale.delete(facilityId);
+    const p = loadFacilitySnapshot(this.ds, facilityId, this.opts)
+      .then((s) => {
+        this.current.set(facilityId, s);
+        return s;
+      })
+      .finally(() => this.loading.delete(facilityId));
+    this.loading.set(facilityId, p);
+    return p;
+  }
+
+  stop(): void {
+    this.unsubscribe();
+  }
+}
