@@ -7,9 +7,7 @@
 import type { AudioMedia, AudioMediaPlayer, AudioMediaRecorder, DtmfEvent, RtpStats, ToneGenerator } from "../api.ts";
 
 /** Raised when an offer has nothing we can accept; the UA answers 488 Not Acceptable Here. */
-export class SdpNegotiationError extends Error {
-  override readonly name = "SdpNegotiationError";
-}
+export { SdpNegotiationError } from "../sdp/offer-answer.ts";
 
 export interface MediaSessionOptions {
   /** Address written in SDP c= and bound for RTP (127.0.0.1 in tests). */
