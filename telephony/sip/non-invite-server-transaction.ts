@@ -1,0 +1,70 @@
+/**
+ * Non-INVITE server transaction — RFC 3261 §17.2.2, Figure 8.
+ *
+ *   trying --1xx--> proceeding --200-699--> completed --Timer J--> terminated
+ *     |--200-699--> completed
+ */
+import type { SipRequest, SipResponse } from "./message.ts";
+import { type ServerTransactionUser, type TransactionContext, TransactionBase } from "./transaction.ts";
+
+export type NonInviteServerState = "trying" | "proceeding" | "completed" | "terminated";
+
+const ALLOWED: Record<NonInviteServerState, readonly NonInviteServerState[]> = {
+  trying: ["proceeding", "completed", "terminated"],
+  proceeding: ["proceeding", "completed", "terminated"],
+  completed: ["terminated"],
+  terminated: [],
+};
+
+export class NonInviteServerTransaction extends TransactionBase<NonInviteServerState> {
+  private user: ServerTransactionUser = {};
+  private lastResponse: SipResponse | undefined;
+
+  constructor(request: SipRequest, ctx: TransactionContext) {
+    super(request, ctx, "trying", ALLOWED);
+  }
+
+  setUser(user: ServerTransactionUser): void {
+    this.user = user;
+  }
+
+  get lastStatus(): number {
+    return this.lastResponse?.status ?? 0;
+  }
+
+  /**
+   * "Once in the "Trying" state, any further request retransmissions are discarded." "If a
+   * retransmission of the request is received while in the "Proceeding" state, the most
+   * recently sent provisional response MUST be passed to the transport layer for
+   * retransmission." "While in the "Completed" state, the server transaction MUST pass the
+   * final response to the transport layer for retransmission whenever a retransmission of the
+   * request is received." — RFC 3261 §17.2.2
+   */
+  receiveRequest(_req: SipRequest): void {
+    if ((this.state === "proceeding" || this.state === "completed") && this.lastResponse) {
+      this.sendOrFail(this.lastResponse);
+    }
+  }
+
+  respond(res: SipResponse): void {
+    if (this.state !== "trying" && this.state !== "proceeding") {
+      throw new Error(`cannot respond in state ${this.state}`);
+    }
+    this.lastResponse = res;
+    this.sendOrFail(res);
+    if (res.status < 200) {
+      this.transition("proceeding");
+      return;
+    }
+    /** "When the server transaction enters the "Completed" state, it MUST set Timer J to fire
+     * in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports." */
+    this.transition("completed");
+    this.timers.start("J", this.ctx.reliable ? 0 : 64 * this.ctx.timers.T1, () => this.transition("terminated"));
+  }
+
+  protected transportError(error: Error): void {
+    if (this.state === "terminated") return;
+    this.transition("terminated");
+    this.user.onFailure?.("transport", error);
+  }
+}
