@@ -2,6 +2,7 @@
  * The offer/answer model (RFC 3264) for one audio stream of G.711 with telephone-events.
  */
 import {
+  type Attribute,
   attributeValue,
   connectionOf,
   type Direction,
@@ -204,7 +205,10 @@ export function answerOffer(
     const recv = sends(remoteDir) && !opts.hold;
     // the answer's direction says what we will do: the offer's mirrored, narrowed by our hold
     const answerDir = toDirection(send, recv);
-    const attributes = shared.map((x) => ({ name: "rtpmap", value: `${x.payloadType} ${x.encoding}/8000` }));
+    const attributes: Attribute[] = shared.map((x) => ({
+      name: "rtpmap",
+      value: `${x.payloadType} ${x.encoding}/8000`,
+    }));
     const formats = shared.map((x) => String(x.payloadType));
     if (te) {
       formats.push(String(te.payloadType));
@@ -251,7 +255,7 @@ export function applyAnswer(
   const offered = ourOffer.media[0];
   const m = answer.media[0];
   if (!offered) throw new SdpNegotiationError("no offer to answer");
-  if (!m || m.type !== "audio") throw new SdpNegotiationError("the answer has no audio stream");
+  if (m?.type !== "audio") throw new SdpNegotiationError("the answer has no audio stream");
   if (m.port === 0) throw new SdpNegotiationError("the remote rejected the audio stream (port 0)");
   const ourMaps = rtpMaps(offered);
   const ourCodecs = ourMaps
