@@ -233,7 +233,7 @@ test("the INVITE server transaction absorbs retransmitted INVITEs by resending t
   const req = request("INVITE");
   const tx = new InviteServerTransaction(req, h.ctx);
   tx.start();
-  t.is((h.sent[0]?.msg as SipResponse).status, 100);
+  t.is((h.sent[0]!.msg as SipResponse).status, 100);
   tx.respond(withTag(createResponse(req, 180)));
   tx.receiveRequest(req);
   tx.receiveRequest(req);
