@@ -64,7 +64,13 @@ function windowEnd(w: ScheduleWindow, t: LocalTime, zone: string): number | unde
   // Build the end from the wall clock so a window ending at 03:00 on a DST day ends at 03:00.
   const midnight = DateTime.fromObject({ year: endDate.year, month: endDate.month, day: endDate.day }, { zone });
   if (w.endMin === 1440) return midnight.plus({ days: 1 }).toMillis();
-  return midnight.set({ hour: Math.floor(w.endMin / 60), minute: w.endMin % 60 }).toMillis();
+  const end = midnight.set({ hour: Math.floor(w.endMin / 60), minute: w.endMin % 60 });
+  // In the repeated hour after a fall-back, luxon reads an ambiguous wall time as the first
+  // pass; a call in the second pass ends at the second occurrence.
+  const later = end.plus({ hours: 1 });
+  if (end.toMillis() <= t.local.toMillis() && later.hour === end.hour && later.minute === end.minute)
+    return later.toMillis();
+  return end.toMillis();
 }
 
 /**

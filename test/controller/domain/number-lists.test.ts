@@ -1,0 +1,65 @@
+import test from "ava";
+import { parseDialled } from "../../../controller/domain/dialled.ts";
+import { BlockIndex, type BlockRow } from "../../../controller/domain/number-lists.ts";
+import { block } from "./snapshot-fixture.ts";
+
+test("dialled digits are read the one statewide way", (t) => {
+  t.like(parseDialled("2001234", "213"), { kind: "nanp", e164: "+12132001234" });
+  t.like(parseDialled("(213) 200-1234", "415"), { kind: "nanp", e164: "+12132001234" });
+  t.like(parseDialled("12132001234", "415"), { kind: "nanp", e164: "+12132001234" });
+  t.like(parseDialled("011442071234567", "213"), { kind: "international", e164: "+442071234567" });
+  t.like(parseDialled("0", "213"), { kind: "operator" });
+  t.like(parseDialled("411", "213"), { kind: "n11", code: "411" });
+  t.like(parseDialled("1010288", "213"), { kind: "carrier-access" });
+  t.like(parseDialled("1132001234", "213"), { kind: "invalid" });
+  t.like(parseDialled("21320012345", "213"), { kind: "invalid" });
+  t.like(parseDialled("12*4", "213"), { kind: "invalid" });
+});
+
+test("500,000 specific blocks answer exactly like a Set, in logarithmic time", (t) => {
+  let x = 12345;
+  const rand = () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x;
+  };
+  const rows: BlockRow[] = [];
+  const set = new Set<string>();
+  for (let i = 0; i < 500_000; i++) {
+    const n = `+1${2000000000 + (rand() % 7999999999)}`;
+    if (!/^\+1[2-9]\d\d[2-9]/.test(n)) continue;
+    set.add(n);
+    rows.push({
+      id: `b${i}`,
+      facilityId: "f",
+      kind: "number",
+      number: n,
+      rangeEnd: null,
+      pattern: null,
+      category: "specific",
+      reason: i % 2 ? "victim" : "officer",
+      setBy: "t",
+      byCalledParty: false,
+    });
+  }
+  const idx = new BlockIndex(rows);
+  t.is(idx.size, rows.length);
+  let mismatches = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const probe = i % 2 ? (rows[rand() % rows.length]?.number as string) : `+1${2000000000 + (rand() % 7999999999)}`;
+    if ((idx.specific(probe) !== undefined) !== set.has(probe)) mismatches++;
+  }
+  t.is(mismatches, 0);
+});
+
+test("overlapping ranges are all found, including one hidden behind a shorter later range", (t) => {
+  const idx = new BlockIndex([
+    block("range", "2132000000..2132009999", { reason: "wide" }),
+    block("range", "2132000100..2132000199", { reason: "narrow" }),
+    block("range", "3102000000..3102000000", { reason: "single" }),
+  ]);
+  t.truthy(idx.specific("+12132000150"));
+  t.is(idx.specific("+12132005000")?.reason, "wide");
+  t.is(idx.specific("+13102000000")?.reason, "single");
+  t.is(idx.specific("+13102000001"), undefined);
+  t.is(idx.specific("+12131999999"), undefined);
+});
