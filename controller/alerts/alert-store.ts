@@ -408,7 +408,6 @@ export class AlertStore implements AlertRepository {
     if (filter.alertId) q = q.where("alert_id", "=", filter.alertId);
     const rows = await q
       .orderBy("at")
-      .orderBy("attempt")
       .orderBy("id")
       .limit(filter.limit ?? 1000)
       .execute();
