@@ -30,7 +30,7 @@ test("one number of each call type is classified and rated to the cent", (t) => 
   ];
   for (const [dialled, type, place, mills, cents] of cases) {
     const c = rate(dialled);
-    t.is(c.callType, type, dialled);
+    t.is(c.callType as string, type, dialled);
     t.is(c.place, place, dialled);
     const charge = computeCharge(421, {
       rateId: "r",
