@@ -23,7 +23,8 @@ export interface HandsetIo {
 export interface BoardIo {
   description: BoardDescription;
   handsets: HandsetIo[];
-  killSwitches: { unit: string; input: DigitalInput }[];
+  /** `debounced` when the kernel already debounced the line (gpio-keys). */
+  killSwitches: { unit: string; input: DigitalInput; debounced: boolean }[];
   panel: { unit: string; led: Led }[];
   watchdog?: Watchdog;
   /** SoC temperature in °C, undefined where the board has no sensor. */

@@ -205,7 +205,11 @@ export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {
       handsets.push(io);
     }
     const killSwitches = await Promise.all(
-      desc.killSwitches.map(async (k) => ({ unit: k.unit, input: await input(k.input) })),
+      desc.killSwitches.map(async (k) => ({
+        unit: k.unit,
+        input: await input(k.input),
+        debounced: k.input.kind === "evdev",
+      })),
     );
     const panel = await Promise.all(desc.panel.map(async (p) => ({ unit: p.unit, led: await led_(p.output) })));
     let watchdog: BoardIo["watchdog"];
