@@ -16,8 +16,9 @@
  * also means the window must be mostly covered by the tone. A digit is reported when it ends,
  * if its run of good hops is long enough (see MIN_HOPS).
  */
-import { dbm0ToAmplitude } from "./levels.ts";
+
 import { dft1, energy, goertzelPower, rectResponse } from "./goertzel.ts";
+import { dbm0ToAmplitude } from "./levels.ts";
 
 const FS = 8000;
 const N = 205;

@@ -113,7 +113,8 @@ export class RtpSource {
   updateJitter(arrival: number, timestamp: number): void {
     const transit = arrival - timestamp;
     if (this.haveTransit) {
-      let d = transit - this.transit;
+      // 32-bit difference, so a timestamp wrap is not a 2^32 jump
+      let d = (transit - this.transit) | 0;
       if (d < 0) d = -d;
       this.jitter += (d - this.jitter) / 16;
     }
