@@ -53,6 +53,12 @@ export interface AckResult {
   acknowledged: boolean;
 }
 
+/**
+ * Attempts on the wire at once per channel. A mail relay or paging gateway serves a handful of
+ * connections from one client comfortably; more only gets us throttled.
+ */
+const maxInFlightPerChannel = 8;
+
 /** Bytes of randomness in an acknowledgement token: 256 bits, unguessable. */
 const tokenBytes = 32;
 
@@ -83,7 +89,9 @@ export class AlertService {
   private started = false;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
-  private readonly attempts = new Map<string, Promise<void>>();
+  /** Attempts on the wire, by delivery ID. */
+  private readonly attempts = new Map<string, { channel: ChannelKind; done: Promise<void> }>();
+  private dispatchQueued = false;
   private dispatchTimer: TimerHandle | undefined;
   private dispatchAt: number | undefined;
   private readonly escalations = new Map<string, TimerHandle>();
@@ -136,7 +144,7 @@ export class AlertService {
     for (;;) {
       await this.queue;
       if (this.attempts.size === 0 && this.queued === 0) return;
-      await Promise.allSettled([...this.attempts.values()]);
+      await Promise.allSettled([...this.attempts.values()].map((a) => a.done));
     }
   }
 
@@ -458,34 +466,45 @@ export class AlertService {
 
   // ---- delivery ----------------------------------------------------------------------------
 
-  /** Looks at the outbox soon (on the queue, so it sees everything written before). */
+  /**
+   * Looks at the outbox soon (on the queue, so it sees everything written before). Kicks that
+   * arrive while a look is already queued share it.
+   */
   private kick(): void {
-    if (!this.started) return;
-    this.enqueue("dispatch", () => this.dispatch());
+    if (!this.started || this.dispatchQueued) return;
+    this.dispatchQueued = true;
+    this.enqueue("dispatch", () => {
+      this.dispatchQueued = false;
+      return this.dispatch();
+    });
   }
 
   /**
-   * Starts every due message whose address has nothing earlier still waiting (messages to one
-   * address go out in order: the recovery never overtakes its alert), then arms one timer for
-   * the next retry.
+   * Starts every due message that has nothing earlier waiting for the same alert and address
+   * (so a recovery never overtakes its alert), at most `maxInFlightPerChannel` per channel (so
+   * a hanging gateway ties up only its own channel), then arms one timer for the next retry.
    */
   private async dispatch(): Promise<void> {
     if (!this.started) return;
     const now = this.clock.now();
-    const busy = new Set<string>();
-    for (const id of this.attempts.keys()) busy.add(id);
+    const perChannel = new Map<ChannelKind, number>();
+    for (const a of this.attempts.values()) perChannel.set(a.channel, (perChannel.get(a.channel) ?? 0) + 1);
     const blocked = new Set<string>();
     let next: number | undefined;
     for (const d of await this.store.pendingDeliveries()) {
-      const key = `${d.channel}|${d.address}`;
+      const key = `${d.alertId}|${d.channel}|${d.address}`;
       if (blocked.has(key)) continue;
       blocked.add(key);
-      if (busy.has(d.id)) continue;
-      if (d.nextAttemptAt <= now) {
-        this.attempt(d);
-      } else if (next === undefined || d.nextAttemptAt < next) {
-        next = d.nextAttemptAt;
+      if (this.attempts.has(d.id)) continue;
+      if (d.nextAttemptAt > now) {
+        if (next === undefined || d.nextAttemptAt < next) next = d.nextAttemptAt;
+        continue;
       }
+      // A full channel is looked at again when one of its attempts finishes (that kicks).
+      const busy = perChannel.get(d.channel) ?? 0;
+      if (busy >= maxInFlightPerChannel) continue;
+      perChannel.set(d.channel, busy + 1);
+      this.attempt(d);
     }
     this.armDispatch(next);
   }
@@ -509,23 +528,20 @@ export class AlertService {
   private attempt(d: DeliveryRecord): void {
     const startedAt = this.clock.now();
     const channel = this.channels[d.channel];
-    const send = channel
-      ? channel.send({ to: d.address, subject: d.subject, text: d.body, short: d.shortText })
-      : Promise.reject(new DeliveryError(`no ${d.channel} channel configured`, { permanent: true }));
-    const p = send.then(
-      () => this.run("record attempt", () => this.recordAttempt(d, startedAt, undefined)),
-      (err: unknown) => this.run("record attempt", () => this.recordAttempt(d, startedAt, err)),
-    );
-    const tracked = p.then(
-      () => {
+    const send = new Promise<void>((resolve) => {
+      if (!channel) throw new DeliveryError(`no ${d.channel} channel configured`, { permanent: true });
+      resolve(channel.send({ to: d.address, subject: d.subject, text: d.body, short: d.shortText }));
+    });
+    const done = send
+      .then(
+        () => this.run("record attempt", () => this.recordAttempt(d, startedAt, undefined)),
+        (err: unknown) => this.run("record attempt", () => this.recordAttempt(d, startedAt, err)),
+      )
+      .then(() => {
         this.attempts.delete(d.id);
         this.kick();
-      },
-      () => {
-        this.attempts.delete(d.id);
-      },
-    );
-    this.attempts.set(d.id, tracked);
+      });
+    this.attempts.set(d.id, { channel: d.channel, done });
   }
 
   /**
