@@ -39,11 +39,12 @@ export async function yardlineApi(app: FastifyInstance, deps: AppDeps): Promise<
   await app.register(cookie);
   await app.register(websocket);
   await installOpenApi(app);
-  installAuth(app, deps.access);
 
   const secureCookies = deps.secureCookies ?? false;
   await app.register(
     async (api) => {
+      // Only the API is behind sessions; the UI's static files are public.
+      installAuth(api, deps.access);
       await sessionRoutes(api, { access: deps.access, secureCookies });
       await accessRoutes(api, { access: deps.access });
       api.get("/openapi.json", { config: { access: { public: true } }, schema: { hide: true } }, async () =>

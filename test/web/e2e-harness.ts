@@ -1,0 +1,77 @@
+/**
+ * The controller's API and UI on a real socket (127.0.0.1, a free port), the UI freshly built
+ * by vite, and a headless Chromium pointed at it.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { type Access, createAccess } from "../../controller/access/access.ts";
+import type { AccessTables } from "../../controller/access/tables.ts";
+import type { AppDeps } from "../../controller/api/app.ts";
+import { listen, type RunningServer } from "../../controller/api/server.ts";
+import { openStore, type Store } from "../../controller/store/database.ts";
+import { SystemClock } from "../../telephony/clock.ts";
+import { buildWeb } from "../../web/build.ts";
+import { testHasher } from "../controller/api/app-harness.ts";
+import { launchBrowser, type TestBrowser } from "../support/browser.ts";
+
+export const adminName = "central";
+export const adminPassword = "correct horse battery";
+export const screenshotDir = path.join(import.meta.dirname, "..", "..", "docs", "screenshots");
+
+export interface E2e {
+  server: RunningServer;
+  access: Access;
+  store: Store<AccessTables>;
+  browser: TestBrowser;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startE2e(
+  extra: (store: Store<AccessTables>) => Promise<Partial<AppDeps>> = async () => ({}),
+): Promise<E2e> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "yl-e2e-"));
+  const webRoot = await buildWeb(path.join(dir, "web"));
+  const store = await openStore<AccessTables>({ kind: "sqlite", file: path.join(dir, "db.sqlite") });
+  const clock = new SystemClock();
+  const access = createAccess(store.db, clock, testHasher);
+  await access.bootstrap({ username: adminName, password: adminPassword, mustChange: false });
+  const server = await listen({ clock, access, webRoot, ...(await extra(store)) }, { host: "127.0.0.1", port: 0 });
+  let browser: TestBrowser;
+  try {
+    browser = await launchBrowser();
+  } catch (err) {
+    await server.close();
+    await store.close();
+    throw err;
+  }
+  return {
+    server,
+    access,
+    store,
+    browser,
+    url: server.url,
+    async close() {
+      await browser.close();
+      await server.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in through the sign-on form. */
+export async function signInUi(page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel("User name").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("signed-in-as").waitFor();
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
+}
