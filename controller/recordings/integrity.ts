@@ -12,7 +12,8 @@
  */
 import { createHash, type KeyObject, sign, verify } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Clock } from "../../telephony/clock.ts";
 import { keyIdOf, type SigningKey } from "./signing-key.ts";
 
@@ -180,4 +181,16 @@ export async function readSeal(path: string): Promise<RecordingSeal> {
   const parsed: unknown = JSON.parse(await readFile(path, "utf8"));
   if (!isSeal(parsed)) throw new SealError(`${path} is not a recording seal`);
   return parsed;
+}
+
+/**
+ * Recordings in `dir` that have no seal: calls that were in progress when the controller
+ * stopped. At start-up, before taking calls, each goes through `recoverRecording` (repair.ts).
+ */
+export async function unsealedRecordings(dir: string): Promise<string[]> {
+  const names = new Set(await readdir(dir));
+  return [...names]
+    .filter((n) => n.endsWith(".wav") && !names.has(`${n}.seal.json`))
+    .sort()
+    .map((n) => join(dir, n));
 }

@@ -8,6 +8,7 @@ import {
   readSeal,
   sealRecording,
   sealStatement,
+  unsealedRecordings,
   verifyRecording,
   writeSeal,
 } from "../../../controller/recordings/integrity.ts";
@@ -125,4 +126,14 @@ test("the verify CLI says VALID with the public key alone, INVALID after tamperi
   t.regex(bad.stdout, /INVALID \(hash-mismatch\)/);
   const usage = await runCli([file]);
   t.is(usage.code, 2);
+});
+
+test("recordings without a seal are found for recovery at start-up", async (t) => {
+  const { dir, key, clock, file } = setup(t);
+  const other = join(dir, "call-43.wav");
+  writeFileSync(other, makeWav());
+  writeFileSync(join(dir, "notes.txt"), "not a recording");
+  t.deepEqual(await unsealedRecordings(dir), [file, other]);
+  await writeSeal(file, await sealRecording(file, META, key, clock));
+  t.deepEqual(await unsealedRecordings(dir), [other]);
 });
