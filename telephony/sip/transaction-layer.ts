@@ -171,10 +171,15 @@ export class TransactionLayer {
     this.core.onRequest(req, tx, source);
   }
 
-  private serverContext(req: SipRequest, source: Destination, key: string): TransactionContext {
+  /** Where responses to `req` go (RFC 3261 §18.2.2, RFC 3581 §4). */
+  responseTarget(req: SipRequest, source: Destination): Destination {
     const via = req.topVia as Via;
     const transport = source.transport;
-    const dest = transport.reliable ? source.address : responseDestination(via, source.address);
+    return { transport, address: transport.reliable ? source.address : responseDestination(via, source.address) };
+  }
+
+  private serverContext(req: SipRequest, source: Destination, key: string): TransactionContext {
+    const { transport, address: dest } = this.responseTarget(req, source);
     return {
       clock: this.clock,
       timers: this.timers,
@@ -209,7 +214,7 @@ export class TransactionLayer {
    * UAC MUST place the Request-URI into ... and send to the first Route" (RFC 3261 §8.1.2 /
    * §12.2.1.1), otherwise to the Request-URI; a `transport=tcp` parameter picks TCP.
    */
-  async resolve(req: SipRequest, override?: SipAddress): Promise<Destination> {
+  async resolve(req: SipRequest, override?: SipAddress, prefer?: TransportProtocol): Promise<Destination> {
     let target: SipUri | undefined;
     const firstRoute = req.headers.getAll("route")[0];
     if (firstRoute !== undefined) target = NameAddr.parse(firstRoute).sipUri;
@@ -218,7 +223,7 @@ export class TransactionLayer {
       if (!(ruri instanceof SipUri)) throw new Error(`cannot route to ${req.uri}`);
       target = ruri;
     }
-    const wanted = (target.params.get("transport") ?? "udp").toUpperCase() as TransportProtocol;
+    const wanted = (target.params.get("transport") ?? prefer ?? "udp").toUpperCase() as TransportProtocol;
     const transport = this.transport(wanted) ?? (this.transports[0] as SipTransport);
     if (override) return { transport, address: override };
     let host = target.host.startsWith("[") ? target.host.slice(1, -1) : target.host;
