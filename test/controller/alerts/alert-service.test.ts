@@ -216,3 +216,25 @@ test("stop() removes every timer and listener it created", async (t) => {
   await svc.idle();
   t.is(clock.pending(), 0);
 });
+
+test("a recovery never overtakes its alert to the same address, even when the alert is being retried", async (t) => {
+  const { svc, email, clock } = await setup(t);
+  // The gateway refuses only the first message (the alert); the recovery would go straight through.
+  const send = email.send.bind(email);
+  let refuse = 1;
+  email.send = async (m) => {
+    if (refuse-- > 0) throw new DeliveryError("421 try later");
+    return send(m);
+  };
+  svc.raise(bankOffline);
+  await svc.idle();
+  svc.raise(bankOnline);
+  await svc.idle();
+  t.is(email.sent.length, 0, "the recovery waits for its alert");
+  clock.advance(30_000);
+  await svc.idle();
+  t.deepEqual(
+    email.sent.map((m) => m.subject),
+    ["[Yardline MAJOR] Phone bank B7 offline", "[Yardline RECOVERED] Phone bank B7 back online"],
+  );
+});
