@@ -284,10 +284,3 @@ function recovery(type: AlertType, conditionKey: string, title: string, parts: s
 function fraud(type: AlertType, conditionKey: string, title: string, parts: string[]): AlertDescription {
   return { type, category: "fraud", phase: "raise", severity: "major", conditionKey, title, text: join(parts) };
 }
-
-/** Checks an event arriving from outside the process (the firmware link, the lab) before raising it. */
-export function isAlertEvent(v: unknown): v is AlertEvent {
-  if (typeof v !== "object" || v === null) return false;
-  const o = v as Record<string, unknown>;
-  return typeof o.type === "string" && alertTypes.includes(o.type as AlertType) && typeof o.facilityId === "string";
-}
