@@ -117,7 +117,7 @@ export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine
     const type = address.includes(":") ? "udp6" : "udp4";
     const start = opts.rtpPortStart;
     const end = opts.rtpPortEnd ?? (start ? start + 10_000 : 0);
-    const attempts = start ? Math.max(1, Math.floor((end - start) / 2)) : 50;
+    const attempts = start ? Math.max(1, Math.floor((end - start) / 2)) : 100;
     for (let i = 0; i < attempts; i++) {
       let want = 0;
       if (start) {
@@ -125,13 +125,19 @@ export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine
         want = nextPort + (nextPort & 1); // RTP on an even port (RFC 3550 §11)
         nextPort = want + 2;
       }
+      if (want === 0) {
+        // Ask the OS for a free port, then bind it by number: Linux forgets an OS-chosen port
+        // when a connected UDP socket disconnects (udp_disconnect without SOCK_BINDPORT_LOCK),
+        // and the session disconnects to re-latch (see session.ts).
+        const probe = await bind(type, address, 0).catch(() => undefined);
+        if (!probe) continue;
+        want = probe.address().port;
+        await close(probe);
+        if (want & 1) continue; // RTP on an even port (RFC 3550 §11)
+      }
       const rtp = await bind(type, address, want).catch(() => undefined);
       if (!rtp) continue;
       const port = rtp.address().port;
-      if (port & 1) {
-        await close(rtp);
-        continue;
-      }
       const rtcp = await bind(type, address, port + 1).catch(() => undefined);
       if (!rtcp) {
         await close(rtp);

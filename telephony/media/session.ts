@@ -13,7 +13,7 @@
  * address), the socket is disconnected, and the first source that sends is latched: we connect
  * to it and send there from then on.
  */
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 import type { DtmfEvent, RtpStats } from "../api.ts";
 import type { Clock, TimerHandle } from "../clock.ts";
 import { JitterBuffer, type JitterBufferOptions } from "../rtp/jitter-buffer.ts";
@@ -283,6 +283,12 @@ export class RtpMediaSession extends Emitter implements MediaSession {
       this.connecting = false;
       if (this.state === "closed") return;
       this.connected = true;
+      if (address !== this.peerAddress || port !== this.peerPort) {
+        // the peer changed (latched) while we were connecting: follow it
+        this.rtp.disconnect();
+        this.connected = false;
+        if (this.peerAddress) this.connectTo(this.peerAddress, this.peerPort);
+      }
     });
   }
 
@@ -434,7 +440,7 @@ export class RtpMediaSession extends Emitter implements MediaSession {
     });
     this.rtcpTimer = this.ctx.clock.setTimeout(() => {
       if (this.state !== "active") return;
-      this.sendRtcp();
+      void this.sendRtcp();
       this.scheduleRtcp(false);
     }, ms);
   }
@@ -471,14 +477,16 @@ export class RtpMediaSession extends Emitter implements MediaSession {
     return writeCompound(this.rtcpBuf, this.ssrc, this.ctx.cname, sender, blocks, bye);
   }
 
-  private sendRtcp(bye?: { reason?: string }): void {
+  /** Sends a compound report; resolves once the datagram has left (so close() can follow). */
+  private sendRtcp(bye?: { reason?: string }): Promise<void> {
     const peer = this.rtcpPeer;
-    if (!peer) return;
+    if (!peer) return Promise.resolve();
     const len = this.buildReport(bye);
     // RFC 3550 §6.3.3: avg_rtcp_size = 1/16 * packet_size + 15/16 * avg_rtcp_size (with UDP/IP)
     this.avgRtcpSize += (len + 28 - this.avgRtcpSize) / 16;
-    this.rtcp.send(this.rtcpBuf.subarray(0, len), peer.port, peer.address);
     this.rtcpInfo.reportsSent++;
+    const pkt = Buffer.from(this.rtcpBuf.subarray(0, len));
+    return new Promise((resolve) => this.rtcp.send(pkt, peer.port, peer.address, () => resolve()));
   }
 
   private onRtcp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
@@ -568,7 +576,7 @@ export class RtpMediaSession extends Emitter implements MediaSession {
     const wasActive = this.state === "active";
     if (wasActive) {
       try {
-        this.sendRtcp({ reason: "call ended" });
+        await this.sendRtcp({ reason: "call ended" });
       } catch {
         // the socket may already be unusable; the BYE is a courtesy
       }
