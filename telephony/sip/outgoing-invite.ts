@@ -7,7 +7,7 @@ import { Dialog } from "./dialog.ts";
 import { Emitter } from "./emitter.ts";
 import { SipHeaders } from "./headers.ts";
 import { SipRequest, type SipResponse } from "./message.ts";
-import type { ClientTransaction, Destination } from "./transaction-layer.ts";
+import type { Destination } from "./transaction-layer.ts";
 import { SipSession, type SessionBody } from "./invite-session.ts";
 import { authorizedRetry, type UaCore } from "./ua-core.ts";
 
@@ -51,7 +51,6 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
   private readonly ua: UaCore;
   private readonly opts: OutgoingInviteOptions;
   private destination: Destination | undefined;
-  private tx: ClientTransaction | undefined;
   private cancelWanted = false;
   private cancelSent = false;
   private settle!: (o: InviteOutcome) => void;
@@ -82,7 +81,7 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
     try {
       this.destination ??= await this.ua.layer.resolve(this.request);
       const req = this.request;
-      this.tx = await this.ua.layer.request(
+      await this.ua.layer.request(
         req,
         {
           onResponse: (res) => this.onResponse(req, res),

@@ -58,6 +58,8 @@ export interface ResponseOptions {
   body?: string | Buffer;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Header rows appended as they are (repeatable names such as WWW-Authenticate). */
+  rows?: Array<[string, string]>;
 }
 
 /** A copy of a request without Via, ready to be sent again in a new transaction. */

@@ -263,6 +263,7 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
       });
       if (this.userAgent) res.headers.append("Server", this.userAgent);
       addHeaders(res, opts.headers);
+      for (const [k, v] of opts.rows ?? []) res.headers.append(k, v);
       try {
         tx.respond(res);
       } catch (e) {
