@@ -7,6 +7,7 @@
  * notification if a call to a 'Hot Number' has been placed."
  */
 import type { CallEventBus, LiveCall } from "../calls/events.ts";
+import type { DiallingPatternDetector } from "./dialling-patterns.ts";
 import type { AlertEvent, InmateRef } from "./events.ts";
 
 /** The part of the alert service the bridge uses. */
@@ -23,8 +24,13 @@ function inmateOf(call: LiveCall): InmateRef | undefined {
   return call.inmateName ? { id: call.inmateId, name: call.inmateName } : { id: call.inmateId };
 }
 
+export interface BridgeOptions {
+  /** Looks for unusual dialling in every call that reaches the dialling phase. */
+  patterns?: DiallingPatternDetector;
+}
+
 /** Subscribes; returns the function that removes every listener it added. */
-export function bridgeCallEvents(bus: CallEventBus, alerts: AlertSink): () => void {
+export function bridgeCallEvents(bus: CallEventBus, alerts: AlertSink, opts: BridgeOptions = {}): () => void {
   const hot =
     (type: "hot-number-dialled" | "hot-number-connected") => (p: { call: LiveCall; number: string; note: string }) =>
       alerts.raise({
@@ -63,6 +69,28 @@ export function bridgeCallEvents(bus: CallEventBus, alerts: AlertSink): () => vo
     ),
     bus.on("call.denied", (p) => alerts.observe(callBlockedMetric, p.call.facilityId)),
   ];
+  const patterns = opts.patterns;
+  if (patterns) {
+    // A call is updated several times while dialling; count each call once.
+    const counted = new Set<string>();
+    offs.push(
+      bus.on("call.updated", (c) => {
+        if (c.phase !== "dialling" || !c.inmateId || !c.numberCalled || counted.has(c.callId)) return;
+        counted.add(c.callId);
+        const dial = {
+          facilityId: c.facilityId,
+          inmateId: c.inmateId,
+          stationId: c.stationId,
+          number: c.numberCalled,
+          ...(c.inmateName ? { inmateName: c.inmateName } : {}),
+        };
+        for (const e of patterns.dial(dial)) alerts.raise(e);
+      }),
+      bus.on("call.ended", (c) => {
+        counted.delete(c.callId);
+      }),
+    );
+  }
   return () => {
     for (const off of offs) off();
   };
