@@ -122,6 +122,11 @@ export interface AlertDescription {
 }
 
 const who = (i: InmateRef | undefined) => (i ? (i.name ? `${i.name} (${i.id})` : i.id) : "an unidentified caller");
+/** `who()` at the start of a sentence. */
+const Who = (i: InmateRef | undefined) => {
+  const w = who(i);
+  return w.charAt(0).toUpperCase() + w.slice(1);
+};
 
 /** Turns an event into what staff read. Pure: the same event always reads the same. */
 export function describeAlert(e: AlertEvent): AlertDescription {
@@ -139,7 +144,7 @@ export function describeAlert(e: AlertEvent): AlertDescription {
         conditionKey: `${e.type}:${f}:${e.callId}`,
         title: `HOT NUMBER ${e.number} ${e.type === "hot-number-dialled" ? "dialled" : "connected"} at ${e.stationId}`,
         text:
-          `${who(e.inmate)} ${verb} hot number ${e.number} from station ${e.stationId} at facility ${f}.` +
+          `${Who(e.inmate)} ${verb} hot number ${e.number} from station ${e.stationId} at facility ${f}.` +
           (e.note ? ` Hot list note: ${e.note}.` : ""),
         listenPath: `/live/${encodeURIComponent(e.callId)}`,
       };
@@ -205,7 +210,7 @@ export function describeAlert(e: AlertEvent): AlertDescription {
       ]);
     case "extra-digits":
       return fraud(e.type, `extra-digits:${f}:${e.callId}`, `Extra digits on call to ${e.number}`, [
-        `${e.from === "inmate" ? `${who(e.inmate)} dialled` : "The called party dialled"} extra digits "${e.digits}"`,
+        `${e.from === "inmate" ? `${Who(e.inmate)} dialled` : "The called party dialled"} extra digits "${e.digits}"`,
         `during a call from station ${e.stationId} to ${e.number} at facility ${f}.`,
       ]);
     case "hook-flash":
