@@ -29,6 +29,8 @@ export interface TestSmtpOptions {
   auth?: { user: string; pass: string };
   /** Key and certificate: STARTTLS offered (and required for AUTH). */
   tls?: { key: string; cert: string };
+  /** With `tls`: TLS from the first byte (as on port 465) instead of STARTTLS. */
+  implicitTls?: boolean;
   /** Reply to RCPT TO with this SMTP code (e.g. 550) for these addresses. */
   rejectRecipients?: Map<string, number>;
 }
@@ -45,7 +47,7 @@ export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestS
   const messages: ReceivedMail[] = [];
   const waiters: (() => void)[] = [];
   const server = new SMTPServer({
-    secure: false,
+    secure: Boolean(opts.tls && opts.implicitTls),
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
     disabledCommands: opts.tls ? [] : ["STARTTLS"],
     authOptional: !opts.auth,

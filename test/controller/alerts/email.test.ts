@@ -33,6 +33,20 @@ test("nodemailer delivers through STARTTLS with authentication to a real SMTP se
   t.regex(m?.text ?? "", /Body line/);
 });
 
+test("nodemailer delivers over implicit TLS (port 465 style) with authentication", async (t) => {
+  if (!cert) {
+    t.log("openssl not installed: TLS not exercised");
+    t.pass();
+    return;
+  }
+  const smtp = await startSmtpServer({ auth, tls: cert, implicitTls: true });
+  t.teardown(() => smtp.close());
+  await new EmailChannel(settings(smtp.port, { secure: true, ca: cert.cert, servername: "localhost" })).send(msg);
+  const [m] = await smtp.waitFor(1);
+  t.true(m?.secure);
+  t.is(m?.user, "alerts");
+});
+
 test("a certificate the channel does not trust is refused rather than sent in the clear", async (t) => {
   if (!cert) {
     t.pass();
