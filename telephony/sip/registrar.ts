@@ -143,7 +143,7 @@ export class Registrar implements RegisterHandler {
     }
     const callId = req.callId;
     const cseq = req.cseq.seq;
-    for (const { uri, expires } of parsed) {
+    for (const { uri } of parsed) {
       const existing = this.table.get(aor)?.get(uri);
       // "If the binding does exist ... If the Call-ID value is the same, the registrar compares
       // the CSeq value. If the value is higher than that of the existing binding, it MUST
