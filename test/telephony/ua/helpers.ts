@@ -1,0 +1,55 @@
+/**
+ * Small helpers for the user-agent tests: endpoints on loopback, waiting for call states and
+ * events with generous timeouts (the wait decides nothing; the assertion after it does).
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Call, CallState, DtmfEvent } from "../../../telephony/api.ts";
+import { createEndpoint, type EndpointDeps, type YardlineEndpoint } from "../../../telephony/ua/endpoint.ts";
+
+export async function loopbackEndpoint(deps: EndpointDeps = {}): Promise<{ ep: YardlineEndpoint; port: number }> {
+  const ep = createEndpoint({}, deps);
+  const { port } = await ep.transportCreate("udp", { host: "127.0.0.1", port: 0 });
+  return { ep, port };
+}
+
+export function waitState(call: Call, state: CallState, timeoutMs = 10_000): Promise<void> {
+  if (call.getInfo().state === state) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      call.off("state", listener);
+      reject(new Error(`call ${call.id} never reached ${state} (is ${call.getInfo().state})`));
+    }, timeoutMs);
+    const listener = (s: CallState) => {
+      if (s !== state) return;
+      clearTimeout(timer);
+      call.off("state", listener);
+      resolve();
+    };
+    call.on("state", listener);
+  });
+}
+
+/** Collects DTMF digits a call reports. */
+export function collectDtmf(call: Call): DtmfEvent[] {
+  const out: DtmfEvent[] = [];
+  call.on("dtmf", (ev) => out.push(ev));
+  return out;
+}
+
+export async function until(check: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
