@@ -30,14 +30,7 @@ export async function runCall(s: CallSession): Promise<void> {
   });
 
   try {
-    await records.open({
-      callId: s.id,
-      facilityId: s.station.facilityId,
-      stationId: s.station.stationId,
-      stationNumber: s.station.stationNumber,
-      location: s.station.location,
-      startedAt: s.live.startedAt,
-    });
+    await records.begin({ callId: s.id, station: s.station, startedAt: s.live.startedAt });
     bus.emit("call.started", { ...s.live });
     await s.guard(s.handset.answer());
     await waitForMedia(s);
@@ -61,24 +54,18 @@ export async function runCall(s: CallSession): Promise<void> {
     s.language = s.deps.config.languageChoice ? s.language : caller.language;
     s.live.inmateId = caller.inmateId;
     s.live.inmateName = caller.name;
-    await records.update(s.id, { inmateId: caller.inmateId, inmateName: caller.name });
     if (!caller.recordedNameFile) caller.recordedNameFile = await recordName(s, caller);
 
     step = "number";
     s.transition("numbering");
     const decision = await enterNumber(s);
-    await records.update(s.id, { dialledDigits: s.dialled });
+    if (decision) await records.decided(s.id, decision, s.dialled, caller);
     if (!decision) {
       await deny(s, "common.no-entry", "No number entered");
       return;
     }
     if (!decision.allowed) {
       s.live.denialReason = decision.reason.en;
-      await records.update(s.id, {
-        destination: decision.destination,
-        callType: decision.callType,
-        authorization: `Denied: ${decision.reason.en}`,
-      });
       bus.emit("call.denied", { call: { ...s.live }, reason: decision.reason, rule: decision.rule });
       await deny(s, decision.promptId, decision.reason.en);
       return;
@@ -89,16 +76,6 @@ export async function runCall(s: CallSession): Promise<void> {
     s.live.callType = decision.callType;
     s.live.monitorable = decision.monitorable;
     s.live.hotNumber = decision.hotNumber !== undefined;
-    await records.update(s.id, {
-      destination: decision.destination,
-      destinationName: decision.destinationName,
-      callType: decision.callType,
-      rateId: decision.rate.rateId,
-      centsPerMinute: decision.rate.centsPerMinute,
-      roundingSec: decision.rate.roundingSec,
-      authorization: decision.explanation,
-      alert: decision.hotNumber ? `Hot number ${decision.destination}` : undefined,
-    });
     if (!decision.record) await s.destroyRecording();
     if (decision.hotNumber) {
       bus.emit("hotnumber.dialled", {
@@ -120,7 +97,7 @@ export async function runCall(s: CallSession): Promise<void> {
       return;
     }
     s.answeredAt = clock.now();
-    await records.update(s.id, { answeredAt: s.answeredAt });
+    await records.answered(s.id, s.answeredAt);
     wireTrunk(s, watch);
 
     step = "acceptance";
@@ -128,7 +105,7 @@ export async function runCall(s: CallSession): Promise<void> {
     await waitForTrunkMedia(s);
     if (decision.record) s.recordTrunk();
     const outcome: AcceptanceOutcome = await runAcceptance(s);
-    await records.update(s.id, { acceptance: outcome.how });
+    s.acceptanceHow = outcome.how;
     if (!outcome.accepted) {
       await tellInmate(s, outcome.inmatePrompt);
       s.end({ ending: outcome.ending, notCompletedReason: outcome.ending });
@@ -138,7 +115,7 @@ export async function runCall(s: CallSession): Promise<void> {
     step = "connected";
     s.acceptedAt = clock.now();
     s.live.acceptedAt = s.acceptedAt;
-    await records.update(s.id, { acceptedAt: s.acceptedAt });
+    await records.accepted(s.id, s.acceptedAt, outcome.how);
     s.transition("connected");
     if (!s.deps.config.recordFromOffHook && decision.record) {
       await s.startRecording();

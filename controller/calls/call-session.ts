@@ -133,8 +133,6 @@ export interface FlowDeps {
   vault: RecordingVault;
   bus: CallEventBus;
   config: FlowConfig;
-  /** Charge in cents for `seconds` of connected time at the decision's rate (the rating module's rule). */
-  price(decision: AllowedCall, seconds: number): number;
   /** The provider's name as the called party hears it (47 CFR 64.710(a)(1)). */
   providerName: string;
   random?: () => number;
@@ -170,6 +168,8 @@ export class CallSession {
   trunkCall: Call | undefined;
   answeredAt: number | undefined;
   acceptedAt: number | undefined;
+  /** What the acceptance prompt got, in words (kept when the call is not accepted). */
+  acceptanceHow: string | undefined;
   /** How the called party's last digit arrived (RFC 4733, SIP INFO, in-band), for the record. */
   lastCalledDtmfMethod: string | undefined;
 
@@ -342,7 +342,6 @@ export class CallSession {
     this.live.recorderChannel = this.deps.recorderChannel();
     this.handsetPort().startTransmit(this.recorder.left);
     if (this.trunkCall?.getAudioMedia()) this.trunkPort().startTransmit(this.recorder.right);
-    await this.deps.records.update(this.id, { recordingFile: file, recorderChannel: this.live.recorderChannel });
   }
 
   /** Connects the trunk leg to the recording's right channel once it has audio. */
@@ -365,7 +364,6 @@ export class CallSession {
       await rec.close();
     }
     if (file) await this.deps.vault.destroy(file);
-    await this.deps.records.update(this.id, { recordingFile: "", recorderChannel: 0 });
   }
 
   /** Attaches a monitoring port: it hears both parties; barge-in also speaks to both. */
@@ -430,33 +428,33 @@ export class CallSession {
         // a player or tone that fails to stop must not keep the record from closing
       }
     }
-    const billedSeconds =
-      this.acceptedAt !== undefined ? Math.max(0, Math.floor((info.at - this.acceptedAt) / 1000)) : 0;
-    const chargeCents = this.decision && billedSeconds > 0 ? this.deps.price(this.decision, billedSeconds) : 0;
-    let seal: { sha256: string; signature: string } | undefined;
     if (this.recorder && this.recordingFile) {
       try {
         await this.recorder.close();
-        seal = await this.deps.vault.seal(this.recordingFile, {
+        const seal = await this.deps.vault.seal(this.recordingFile, {
           callId: this.id,
           startedAt: this.live.startedAt,
           endedAt: info.at,
+        });
+        await this.deps.records.recording(this.id, {
+          file: this.recordingFile,
+          sha256: seal.sha256,
+          signature: seal.signature,
+          channel: String(this.live.recorderChannel ?? ""),
         });
       } catch (err) {
         this.deps.bus.emit("flow.error", { callId: this.id, step: "seal", error: String(err), fatal: false });
       }
     }
+    let chargeCents = 0;
+    let billedSeconds = 0;
     try {
-      await this.deps.records.close(this.id, {
-        endedAt: info.at,
-        billedSeconds,
-        chargeCents,
-        completed: this.acceptedAt !== undefined,
-        notCompletedReason: this.acceptedAt === undefined ? (info.notCompletedReason ?? info.ending) : undefined,
+      ({ chargeCents, billedSeconds } = await this.deps.records.close(this.id, {
+        at: info.at,
         ending: info.ending,
-        recordingSha256: seal?.sha256,
-        recordingSignature: seal?.signature,
-      });
+        notCompletedReason: this.acceptedAt === undefined ? (info.notCompletedReason ?? info.ending) : undefined,
+        acceptance: this.acceptedAt === undefined ? this.acceptanceHow : undefined,
+      }));
     } catch (err) {
       this.deps.bus.emit("flow.error", { callId: this.id, step: "record", error: String(err), fatal: false });
     }

@@ -49,14 +49,16 @@ export interface AllowedCall {
   privileged: boolean;
   passiveAcceptance: boolean;
   hotNumber?: { listId: string; note: string };
-  /** Per-minute rate in cents and its rounding, for billing and the disclosure. */
-  rate: { rateId: string; centsPerMinute: number; roundingSec: number; disclosure: Bilingual };
+  /** Per-minute rate (tenths of a cent) and its billing increment, for the disclosure and live charge. */
+  rate: { rateId: string | null; perMinuteMills: number; billingIncrementSec: number; disclosure: Bilingual };
   /** Extra digits allowed during the connected call before the action applies; undefined = unlimited. */
   extraDigitLimit?: number;
   /** What to do with extra digits and hook flashes past the limit. */
   fraudAction: "report" | "terminate";
   /** Plain-English explanation of why it was allowed (kept in the call record). */
   explanation: string;
+  /** The domain's own decision, handed back to the record writer. */
+  ref?: unknown;
 }
 
 export interface DeniedCall {
@@ -67,6 +69,7 @@ export interface DeniedCall {
   rule: string;
   destination?: string;
   callType?: string;
+  ref?: unknown;
 }
 
 export type CallDecision = AllowedCall | DeniedCall;
@@ -79,59 +82,45 @@ export interface CallRules {
   identify(station: StationInfo, pin: string): Promise<CallerIdentity | undefined>;
   saveRecordedName(inmateId: string, file: string): Promise<void>;
   authorize(station: StationInfo, caller: CallerIdentity, digits: string, at: number): Promise<CallDecision>;
+  /** Charge in cents for `seconds` from acceptance at the decision's rate (the rating module's rule). */
+  price(decision: AllowedCall, seconds: number): number;
   /** The called party pressed the block digit: block this number for this facility. */
   blockByCalledParty(station: StationInfo, destination: string, caller: CallerIdentity): Promise<void>;
 }
 
-/** The call record as the flow fills it; the store keeps every field of the spec's format. */
+/** What is known of a call at off-hook, when its record is opened "in progress". */
 export interface CallRecordOpen {
   callId: string;
-  facilityId: string;
-  stationId: string;
-  stationNumber: string;
-  location: string;
+  station: StationInfo;
   startedAt: number;
 }
 
-export interface CallRecordPatch {
-  inmateId?: string;
-  inmateName?: string;
-  dialledDigits?: string;
-  destination?: string;
-  destinationName?: string;
-  callType?: string;
-  rateId?: string;
-  centsPerMinute?: number;
-  roundingSec?: number;
-  recordingFile?: string;
-  recorderChannel?: number;
-  alert?: string;
-  answeredAt?: number;
-  acceptedAt?: number;
-  /** How the called party accepted or declined, in plain English. */
-  acceptance?: string;
-  /** Why the call was allowed or not, in plain English. */
-  authorization?: string;
-}
-
-export interface CallRecordClose {
-  endedAt: number;
-  /** Connected seconds from acceptance to the first hang-up (billing), 0 if never accepted. */
-  billedSeconds: number;
-  chargeCents: number;
-  completed: boolean;
-  /** Why not completed, in plain English, when not completed. */
-  notCompletedReason?: string;
+export interface CallRecordEnd {
+  at: number;
   /** How the call ended, in plain English ("Called party hung up", "Time limit reached"). */
   ending: string;
-  recordingSha256?: string;
-  recordingSignature?: string;
+  /** Why it did not complete, when it was never accepted. */
+  notCompletedReason?: string;
+  /** What the acceptance prompt got instead of an acceptance, when not accepted. */
+  acceptance?: string;
 }
 
+/**
+ * The call record's life, as the store keeps it. The record exists from off-hook ("in
+ * progress"), so a controller that dies mid-call leaves a record that start-up recovery closes
+ * with an ending that says so.
+ */
 export interface CallRecordWriter {
-  open(rec: CallRecordOpen): Promise<void>;
-  update(callId: string, patch: CallRecordPatch): Promise<void>;
-  close(callId: string, end: CallRecordClose): Promise<void>;
+  begin(rec: CallRecordOpen): Promise<void>;
+  /** The authorization decision (allowed: stays in progress; denied: closed not completed). */
+  decided(callId: string, decision: CallDecision, digits: string, caller: CallerIdentity | undefined): Promise<void>;
+  answered(callId: string, at: number): Promise<void>;
+  /** Billing starts now; `how` in plain English. */
+  accepted(callId: string, at: number, how: string): Promise<void>;
+  /** The sealed recording of a (non-privileged) call. */
+  recording(callId: string, rec: { file: string; sha256: string; signature: string; channel: string }): Promise<void>;
+  /** Closes the record; returns what was charged. A denied call's record is already closed. */
+  close(callId: string, end: CallRecordEnd): Promise<{ chargeCents: number; billedSeconds: number }>;
 }
 
 /** Files to fill a prompt's placeholders ({name}, {facility}, {rate}, {acceptKey}, ...). */

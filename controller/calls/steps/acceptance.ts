@@ -39,13 +39,13 @@ export async function runAcceptance(s: CallSession): Promise<AcceptanceOutcome> 
     ...who,
     ...s.say("called.provider", { provider: [provider] }),
     ...(decision.record ? s.say("called.recording-notice") : []),
-    ...s.say("called.rate", { rate: prompts.sayAmount(decision.rate.centsPerMinute, lang) }),
+    ...s.say("called.rate", { rate: prompts.sayAmount(Math.round(decision.rate.perMinuteMills / 10), lang) }),
     ...s.say("called.hang-up-free"),
   ];
   const maxMinutes = Math.max(1, Math.floor(decision.maxDurationSec / 60));
   const totalCost = s.say("called.total-cost", {
     minutes: prompts.sayMinutes(maxMinutes, lang),
-    amount: prompts.sayAmount(s.deps.price(decision, maxMinutes * 60), lang),
+    amount: prompts.sayAmount(rules.price(decision, maxMinutes * 60), lang),
   });
 
   if (decision.passiveAcceptance) {

@@ -58,7 +58,7 @@ export async function connect(s: CallSession): Promise<void> {
   s.every(1000, () => {
     if (s.acceptedAt === undefined) return;
     const secs = Math.floor((clock.now() - s.acceptedAt) / 1000);
-    const cents = s.deps.price(decision, secs);
+    const cents = s.deps.rules.price(decision, secs);
     if (cents !== s.live.chargeCents) {
       s.live.chargeCents = cents;
       bus.emit("call.updated", { ...s.live });

@@ -31,7 +31,7 @@ export async function enterNumber(s: CallSession): Promise<AllowedCall | DeniedC
     if (decision.allowed) return decision;
     last = decision;
     // An invalid number may be re-entered; a number that is not allowed ends the call.
-    if (decision.rule !== "invalid-number") return decision;
+    if (decision.rule !== "number-invalid") return decision;
     if (attempt < config.numberAttempts) await s.play(player, s.say(decision.promptId));
   }
   return last;
