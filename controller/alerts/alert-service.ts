@@ -92,6 +92,8 @@ export class AlertService {
   /** Attempts on the wire, by delivery ID. */
   private readonly attempts = new Map<string, { channel: ChannelKind; done: Promise<void> }>();
   private dispatchQueued = false;
+  /** Conditions paged directly while the store was failing, and when (in-memory grouping). */
+  private readonly directlyPaged = new Map<string, number>();
   private dispatchTimer: TimerHandle | undefined;
   private dispatchAt: number | undefined;
   private readonly escalations = new Map<string, TimerHandle>();
@@ -167,7 +169,9 @@ export class AlertService {
     try {
       const d = describeAlert(event);
       const at = this.clock.now();
-      this.enqueue(`raise ${d.type}`, () => this.handleEvent(event, d, at));
+      this.enqueue(`raise ${d.type}`, () =>
+        this.handleEvent(event, d, at).catch((err: unknown) => this.storeDown(event, d, at, err)),
+      );
       this.count(event.type, event.facilityId, at);
     } catch (err) {
       this.onError("raise", err);
@@ -305,6 +309,72 @@ export class AlertService {
     await this.store.insertAlert(alert);
     this.emit({ kind: "raised", alert });
     if (steps.length > 0) await this.startStep(alert, 0, at);
+  }
+
+  /**
+   * The store failed while taking an alert (the database itself may be what is down). Nothing
+   * can be queued on disk, so page the first step directly, once, without an acknowledgement
+   * link, grouping repeats in memory; and still show it live. The failure is reported.
+   */
+  private async storeDown(event: AlertEvent, d: AlertDescription, at: number, err: unknown): Promise<void> {
+    this.onError("store (alert paged directly, not recorded)", err);
+    if (d.phase !== "raise") return;
+    for (const [k, t] of this.directlyPaged) if (at - t > this.config.groupWindowMs) this.directlyPaged.delete(k);
+    if (this.directlyPaged.has(d.conditionKey)) return;
+    this.directlyPaged.set(d.conditionKey, at);
+    const id = `unrecorded-${randomUUID()}`;
+    const listenUrl = d.listenPath ? `${this.baseUrl}${d.listenPath}` : null;
+    this.emit({
+      kind: "raised",
+      alert: {
+        id,
+        facilityId: event.facilityId,
+        type: d.type,
+        category: d.category,
+        severity: d.severity,
+        conditionKey: d.conditionKey,
+        title: d.title,
+        text: d.text,
+        event: JSON.stringify(event),
+        listenUrl,
+        state: "open",
+        occurrences: 1,
+        firstAt: at,
+        lastAt: at,
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+        resolvedAt: null,
+        steps: "[]",
+        escalationStep: -1,
+        stepStartedAt: null,
+      },
+    });
+    const step = routeFor(this.config, event.facilityId, d)?.steps[0];
+    if (!step) return;
+    const msg = compose({
+      kind: "alert",
+      severity: d.severity,
+      title: d.title,
+      text: `${d.text} (Not recorded: the alert store is unavailable; acknowledge by phone.)`,
+      facilityId: event.facilityId,
+      alertId: id,
+      atMs: at,
+      listenUrl,
+    });
+    for (const r of recipientsFor(this.config, step, at)) {
+      for (const c of r.contacts) {
+        const channel = this.channels[c.channel];
+        if (!channel) continue;
+        const key = `${id}|${r.id}|${c.channel}|${c.address}`;
+        const done = Promise.resolve()
+          .then(() => channel.send({ to: c.address, subject: msg.subject, text: msg.body, short: msg.short }))
+          .catch((e: unknown) => this.onError(`direct ${c.channel} to ${c.address}`, e))
+          .then(() => {
+            this.attempts.delete(key);
+          });
+        this.attempts.set(key, { channel: c.channel, done });
+      }
+    }
   }
 
   /** A recovery closes every unresolved alert of its condition and tells whoever was told. */

@@ -238,3 +238,40 @@ test("a recovery never overtakes its alert to the same address, even when the al
     ["[Yardline MAJOR] Phone bank B7 offline", "[Yardline RECOVERED] Phone bank B7 back online"],
   );
 });
+
+test("when the store itself fails, the first step is paged directly and the alert still shows live", async (t) => {
+  const clock = new VirtualClock();
+  const { store, alerts } = await tempStore(t);
+  const email = new RecordingChannel("email");
+  const errors: string[] = [];
+  const svc = new AlertService({
+    clock,
+    store: alerts,
+    channels: { email },
+    publicBaseUrl: base,
+    onError: (where) => errors.push(where),
+    config: config({
+      recipients: [{ id: "ann", name: "Ann", contacts: [{ channel: "email", address: "ann@example.test" }] }],
+      routes: [{ steps: [{ targets: [{ recipient: "ann" }], ackTimeoutMs: 5 * minute }] }],
+    }),
+  });
+  const notices: AlertNotice[] = [];
+  svc.subscribe((n) => notices.push(n));
+  await svc.start();
+  t.teardown(() => svc.stop());
+  await store.close();
+
+  const down: AlertEvent = { type: "store-unavailable", facilityId: "F1", detail: "database closed" };
+  svc.raise(down);
+  await svc.idle();
+  svc.raise(down);
+  await svc.idle();
+  t.is(email.sent.length, 1, "paged once; the repeat is grouped in memory");
+  t.regex(email.sent[0]?.text ?? "", /Not recorded: the alert store is unavailable/);
+  t.notRegex(email.sent[0]?.text ?? "", /alerts\/ack/);
+  t.deepEqual(
+    notices.map((n) => n.kind),
+    ["raised"],
+  );
+  t.true(errors.includes("store (alert paged directly, not recorded)"));
+});
