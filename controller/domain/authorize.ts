@@ -8,7 +8,6 @@
  * — Feature Groups. "All calls shall be validated on a real time basis to restrict access to
  * blocked numbers" — Call Control System. Check order: reasons.ts DENIAL_ORDER.
  */
-import { DateTime } from "luxon";
 import { classify } from "../rating/classify.ts";
 import { rateDisclosure } from "../rating/disclosure.ts";
 import type { CallType } from "./call-types.ts";
@@ -16,7 +15,7 @@ import { type CosChain, type EffectiveCos, resolveCos } from "./cos.ts";
 import { parseDialled } from "./dialled.ts";
 import { hashPin } from "./pin.ts";
 import { type DenialRule, type Period, type Reason, reasons, type ScheduleScope } from "./reasons.ts";
-import { type ScheduleWindow, scheduleOpen } from "./schedule.ts";
+import { localDateOf, type ScheduleWindow, scheduleOpen } from "./schedule.ts";
 import type { FacilitySnapshot, Language, SnapshotInmate, SnapshotRate } from "./snapshot.ts";
 
 /** Usage so far in the facility's day, week (ISO, from Monday) and month; see usage.ts. */
@@ -240,7 +239,7 @@ export function authorize(s: FacilitySnapshot, req: AuthorizeRequest): Decision 
   }
 
   // 7. Rate.
-  const localDate = DateTime.fromMillis(req.at, { zone }).toISODate() as string;
+  const localDate = localDateOf(req.at, zone);
   const rate = rateOn(s.rates.get(cls.callType), localDate);
   const free = privileged?.free ?? false;
   if (!rate && !free) return deny("no-rate", reasons.noRate(cls.callType), known);

@@ -42,6 +42,8 @@ function nanp(ten: string, digits: string): Dialled {
  */
 export function normalizeNumber(input: string): string | undefined {
   const s = input.trim();
+  // Fast path for the common list format (10 digits), which bulk imports are made of.
+  if (s.length === 10 && NANP10.test(s)) return `+1${s}`;
   if (s.startsWith("+")) {
     const d = s.slice(1).replace(/[\s().-]/g, "");
     if (!/^[1-9]\d{6,14}$/.test(d)) return undefined;

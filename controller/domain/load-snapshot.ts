@@ -3,6 +3,7 @@
  * services report a change, so call processing never reads the database to decide a call.
  */
 import { loadExchanges } from "../rating/npa-nxx.ts";
+import { rawRows } from "../store/bulk.ts";
 import type { DomainStore } from "../store/domain-store.ts";
 import type { CallType } from "./call-types.ts";
 import { loadCosDefinitions } from "./classes.ts";
@@ -24,6 +25,19 @@ export interface SnapshotOptions {
   /** The provider named in the rate disclosure. */
   provider?: string;
   now?: number;
+}
+
+interface RawBlock {
+  id: string;
+  facility_id: string | null;
+  kind: string;
+  number: string | null;
+  range_end: string | null;
+  pattern: string | null;
+  category: string;
+  reason: string;
+  set_by: string;
+  by_called_party: number;
 }
 
 export const DEFAULT_PROVIDER = "Yardline inmate calling service";
@@ -69,22 +83,13 @@ export async function loadFacilitySnapshot(
         .where("i.facilityId", "=", facilityId)
         .execute(),
       db.selectFrom("scheduleWindows").selectAll().execute(),
-      db
-        .selectFrom("blockedNumbers")
-        .select([
-          "id",
-          "facilityId",
-          "kind",
-          "number",
-          "rangeEnd",
-          "pattern",
-          "category",
-          "reason",
-          "setBy",
-          "byCalledParty",
-        ])
-        .where((eb) => eb.or([eb("facilityId", "=", facilityId), eb("facilityId", "is", null)]))
-        .execute(),
+      // Raw rows: at 500,000 blocks the query builder's per-row renaming costs seconds.
+      rawRows<RawBlock>(
+        ds.raw,
+        `select id, facility_id, kind, number, range_end, pattern, category, reason, set_by, by_called_party
+           from blocked_numbers where facility_id = ${ds.dialect === "postgres" ? "$1" : "?"} or facility_id is null`,
+        [facilityId],
+      ),
       db
         .selectFrom("hotNumbers")
         .selectAll()
@@ -208,15 +213,15 @@ export async function loadFacilitySnapshot(
       blocks.map(
         (b): BlockRow => ({
           id: b.id,
-          facilityId: b.facilityId,
+          facilityId: b.facility_id,
           kind: b.kind as BlockRow["kind"],
           number: b.number,
-          rangeEnd: b.rangeEnd,
+          rangeEnd: b.range_end,
           pattern: b.pattern,
           category: b.category as BlockRow["category"],
           reason: b.reason,
-          setBy: b.setBy,
-          byCalledParty: bool(b.byCalledParty),
+          setBy: b.set_by,
+          byCalledParty: bool(b.by_called_party),
         }),
       ),
     ),

@@ -77,6 +77,10 @@ function windowEnd(w: ScheduleWindow, t: LocalTime, zone: string): number | unde
  * Whether `at` falls in one of `windows` and, if so, how many ms remain until the schedule
  * closes (following adjacent windows, e.g. Mon 20:00–24:00 then Tue 00:00–01:00).
  * An empty list means no restriction (remaining Infinity).
+ *
+ * Membership is decided per wall-clock minute and every window ends on a minute boundary, so
+ * the answer for one minute (closed, or the instant the schedule closes) is memoised per
+ * windows list: time-zone arithmetic is the costly part of authorize().
  */
 export function scheduleOpen(
   windows: readonly ScheduleWindow[],
@@ -84,6 +88,26 @@ export function scheduleOpen(
   zone: string,
 ): { open: boolean; remainingMs: number } {
   if (windows.length === 0) return { open: true, remainingMs: Number.POSITIVE_INFINITY };
+  const minute = Math.floor(at / 60_000);
+  let memo = closesMemo.get(windows);
+  if (!memo) {
+    memo = new Map();
+    closesMemo.set(windows, memo);
+  }
+  const key = `${zone}|${minute}`;
+  let closes = memo.get(key);
+  if (closes === undefined) {
+    closes = closingInstant(windows, minute * 60_000, zone);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, closes);
+  }
+  return closes === null ? { open: false, remainingMs: 0 } : { open: true, remainingMs: closes - at };
+}
+
+const MEMO_LIMIT = 10_000;
+const closesMemo = new WeakMap<readonly ScheduleWindow[], Map<string, number | null>>();
+
+function closingInstant(windows: readonly ScheduleWindow[], at: number, zone: string): number | null {
   let t = at;
   let first = true;
   for (let hop = 0; hop < 16; hop++) {
@@ -93,9 +117,23 @@ export function scheduleOpen(
       const e = windowEnd(w, lt, zone);
       if (e !== undefined && e > t && (best === undefined || e > best)) best = e;
     }
-    if (best === undefined) return first ? { open: false, remainingMs: 0 } : { open: true, remainingMs: t - at };
+    if (best === undefined) return first ? null : t;
     first = false;
     t = best;
   }
-  return { open: true, remainingMs: t - at };
+  return t;
+}
+
+const dateMemo = new Map<string, string>();
+
+/** The facility's calendar date (YYYY-MM-DD) at `at`, memoised per minute. */
+export function localDateOf(at: number, zone: string): string {
+  const key = `${zone}|${Math.floor(at / 60_000)}`;
+  let d = dateMemo.get(key);
+  if (d === undefined) {
+    d = DateTime.fromMillis(at, { zone }).toISODate() as string;
+    if (dateMemo.size >= MEMO_LIMIT) dateMemo.clear();
+    dateMemo.set(key, d);
+  }
+  return d;
 }

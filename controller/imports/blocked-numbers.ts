@@ -8,6 +8,7 @@
 import { type BlockInput, blockRowOf } from "../domain/numbers.ts";
 import { DomainError } from "../domain/errors.ts";
 import { assertInScope, type FacilityScope, newId } from "../domain/scope.ts";
+import { bulkInsert } from "../store/bulk.ts";
 import type { DomainStore } from "../store/domain-store.ts";
 import { parseCsvObjects } from "./csv.ts";
 import { type Checked, type ImportOptions, type ImportReport, runImport } from "./report.ts";
@@ -19,6 +20,20 @@ export interface BlockedImportTarget {
 }
 
 type BlockRowInsert = ReturnType<typeof blockRowOf>;
+
+const BLOCK_COLUMNS = [
+  "id",
+  "facility_id",
+  "kind",
+  "number",
+  "range_end",
+  "pattern",
+  "category",
+  "reason",
+  "set_by",
+  "by_called_party",
+  "created_at",
+] as const;
 
 export async function importBlockedNumbers(
   ds: DomainStore,
@@ -36,7 +51,7 @@ export async function importBlockedNumbers(
   }
   const checked: Checked<BlockRowInsert>[] = [];
   // One id prefix per import plus a counter: unique, and far cheaper than a UUID per row.
-  const prefix = newId();
+  const prefix = newId().replaceAll("-", "").slice(0, 12);
   let n = 0;
   for (const { line, row } of parseCsvObjects(csv)) {
     try {
@@ -53,7 +68,7 @@ export async function importBlockedNumbers(
         setBy: row.set_by || target.setBy,
         ...(row.range_end ? { rangeEnd: row.range_end } : {}),
       };
-      checked.push({ ok: true, line, value: blockRowOf(input, target.now, false, `${prefix}-${n++}`) });
+      checked.push({ ok: true, line, value: blockRowOf(input, target.now, false, `${prefix}-${(n++).toString(36)}`) });
     } catch (err) {
       checked.push({ ok: false, line, reason: err instanceof Error ? err.message : String(err) });
     }
@@ -64,7 +79,26 @@ export async function importBlockedNumbers(
     checked,
     { batchSize: 2000, ...opts },
     async (tx, batch) => {
-      await tx.insertInto("blockedNumbers").values(batch).execute();
+      await bulkInsert(
+        tx,
+        ds.dialect,
+        "blocked_numbers",
+        BLOCK_COLUMNS,
+        batch.map((b) => [
+          b.id,
+          b.facilityId,
+          b.kind,
+          b.number,
+          b.rangeEnd,
+          b.pattern,
+          b.category,
+          b.reason,
+          b.setBy,
+          b.byCalledParty,
+          b.createdAt,
+        ]),
+        batch.length,
+      );
     },
     started,
   );

@@ -20,7 +20,23 @@ export function* parseCsv(text: string): Generator<CsvRecord> {
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
   const n = text.length;
+  // Position of the next quote at or after i (-1: none left); found once, not once per line.
+  let nextQuote = text.indexOf('"', i);
   while (i < n) {
+    // Fast path: a record on one line with no quotes is a plain split (most rows of most files).
+    let eol = text.indexOf("\n", i);
+    if (eol === -1) eol = n;
+    const end = eol > i && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+    if (nextQuote !== -1 && nextQuote < i) nextQuote = text.indexOf('"', i);
+    if (nextQuote === -1 || nextQuote >= end) {
+      const startLine = line;
+      line++;
+      const plain = text.slice(i, end);
+      i = eol + 1;
+      if (plain === "") continue;
+      yield { line: startLine, fields: plain.split(",") };
+      continue;
+    }
     const startLine = line;
     const fields: string[] = [];
     let field = "";
@@ -86,9 +102,7 @@ export function* parseCsvObjects(
       continue;
     }
     const row: Record<string, string> = {};
-    header.forEach((h, k) => {
-      row[h] = (rec.fields[k] ?? "").trim();
-    });
+    for (let k = 0; k < header.length; k++) row[header[k] as string] = (rec.fields[k] ?? "").trim();
     yield { line: rec.line, row, extra: rec.fields.length > header.length };
   }
 }

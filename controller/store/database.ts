@@ -63,6 +63,10 @@ export function createKysely<DB>(cfg: StoreConfig): Kysely<DB> {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle pooled connection that the server closes (restart, failover, admin shutdown) is
+  // reported here; without a listener Node would crash the controller. The next query gets a
+  // fresh connection or a real error.
+  pool.on("error", () => {});
   if (cfg.schema) {
     const schema = cfg.schema;
     pool.on("connect", (client) => {

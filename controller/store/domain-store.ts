@@ -13,6 +13,8 @@ export type ChangeListener = (facilityId: string | null) => void;
 
 export interface DomainStore {
   readonly db: Kysely<DomainDb>;
+  /** The same connection without the camelCase plugin, for bulk paths (bulk.ts). */
+  readonly raw: Kysely<unknown>;
   readonly dialect: Dialect;
   /** Secret for PIN hashing (HMAC-SHA256); see docs/controller-domain.md "PINs". */
   readonly pinKey: Buffer;
@@ -33,6 +35,7 @@ export async function domainStoreOf(store: Store<unknown>, opts: DomainStoreOpti
   const listeners = new Set<ChangeListener>();
   return {
     db,
+    raw: store.db as Kysely<unknown>,
     dialect: store.dialect,
     pinKey,
     onChange(listener) {

@@ -1,0 +1,123 @@
+/**
+ * Controller domain: authorization decisions per second and p99 latency with 500,000 blocked
+ * numbers, 1,000 hot numbers and 10,000 inmates loaded; import time for 500,000 blocked
+ * numbers; snapshot build time. SQLite in a temp dir (the embedded default).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { authorize, NO_USAGE } from "../controller/domain/authorize.ts";
+import { loadFacilitySnapshot } from "../controller/domain/load-snapshot.ts";
+import { DEMO_FACILITY_ID, DEMO_STATION_IDS, seedDemoAgency } from "../controller/domain/seed.ts";
+import { importBlockedNumbers } from "../controller/imports/blocked-numbers.ts";
+import { importRoster } from "../controller/imports/roster.ts";
+import { openDomainStore } from "../controller/store/domain-store.ts";
+import { type BenchResult, latencies, percentile } from "./harness.ts";
+
+const BLOCKED = 500_000;
+const HOT = 1_000;
+const INMATES = 10_000;
+const DECISIONS = 200_000;
+const NOON = Date.UTC(2026, 0, 5, 20, 0, 0);
+
+/** Deterministic numbers: local exchanges 213-201..213-299, line = f(i). */
+function number(i: number): string {
+  const nxx = 201 + (i % 99);
+  const line = Math.floor(i / 99) % 10000;
+  return `213${nxx}${String(line).padStart(4, "0")}`;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "yardline-bench-"));
+  const ds = await openDomainStore({ kind: "sqlite", file: path.join(dir, "agency.db") });
+  try {
+    await seedDemoAgency(ds, NOON);
+    const scope = new Set([DEMO_FACILITY_ID]);
+
+    const roster = ["inmate_id,first_name,last_name,housing_unit,language,pin"];
+    for (let i = 0; i < INMATES; i++)
+      roster.push(`B-${i},First${i},Last${i},${"ABC"[i % 3]},${i % 4 ? "en" : "es"},${700000 + i}`);
+    await importRoster(ds, scope, DEMO_FACILITY_ID, roster.join("\n"), NOON);
+
+    // Even i blocked, odd i free: half the probes below hit the index, half miss it.
+    const blocked = ["number,reason,category"];
+    for (let i = 0; i < BLOCKED; i++) blocked.push(`${number(2 * i)},victim ${i % 50},specific`);
+    const csv = blocked.join("\n");
+    const t0 = performance.now();
+    const rep = await importBlockedNumbers(ds, scope, csv, { facilityId: DEMO_FACILITY_ID, setBy: "bench", now: NOON });
+    const importMs = performance.now() - t0;
+    if (rep.written !== BLOCKED) throw new Error(`imported ${rep.written}`);
+
+    const hot = Array.from({ length: HOT }, (_, i) => ({
+      id: `hot-${i}`,
+      facilityId: DEMO_FACILITY_ID,
+      number: `+1${number(2 * i + 1)}`,
+      reason: "bench",
+      alertTargets: '["desk"]',
+      setBy: "bench",
+      createdAt: NOON,
+    }));
+    for (let i = 0; i < hot.length; i += 500)
+      await ds.db
+        .insertInto("hotNumbers")
+        .values(hot.slice(i, i + 500))
+        .execute();
+
+    const s0 = performance.now();
+    const snap = await loadFacilitySnapshot(ds, DEMO_FACILITY_ID);
+    const snapshotMs = performance.now() - s0;
+    if (snap.blocks.size < BLOCKED || snap.inmates.size < INMATES) throw new Error("snapshot incomplete");
+
+    let allowed = 0;
+    const reqs = Array.from({ length: 4096 }, (_, k) => ({
+      stationId: DEMO_STATION_IDS[k % 8] as string,
+      inmate: { pin: String(700000 + ((k * 7919) % INMATES)) },
+      dialled: number((k * 104729) % (2 * BLOCKED)),
+      at: NOON + k * 1000,
+      usage: NO_USAGE,
+    }));
+    // Warm up the JIT before measuring.
+    for (let i = 0; i < 20_000; i++) authorize(snap, reqs[i % reqs.length] as (typeof reqs)[number]);
+    const lat = await latencies(DECISIONS, (i) => {
+      if (authorize(snap, reqs[i % reqs.length] as (typeof reqs)[number]).allowed) allowed++;
+    });
+    const total = lat.reduce((a, b) => a + b, 0);
+    const mix = `${((100 * allowed) / DECISIONS).toFixed(0)}% allowed`;
+    const loaded = `${BLOCKED.toLocaleString("en-US")} blocked, ${HOT.toLocaleString("en-US")} hot, ${INMATES.toLocaleString("en-US")} inmates`;
+    return [
+      {
+        area: "controller",
+        name: "authorization decisions per second (one core)",
+        value: DECISIONS / (total / 1000),
+        unit: "decisions/s",
+        notes: `${loaded}; PIN lookup (HMAC) on every call; ${mix}`,
+      },
+      {
+        area: "controller",
+        name: "authorization p99 latency",
+        value: percentile(lat, 99),
+        unit: "ms",
+        anchor: { label: "issue target", value: 1, higherIsBetter: false },
+        notes: `p50 ${percentile(lat, 50).toFixed(4)} ms over ${DECISIONS.toLocaleString("en-US")} decisions; ${loaded}`,
+      },
+      {
+        area: "controller",
+        name: "import of 500,000 blocked numbers (SQLite)",
+        value: importMs / 1000,
+        unit: "s",
+        anchor: { label: "issue target", value: 5, higherIsBetter: false },
+        notes: "CSV parse, validation, one transaction in 2,000-row batches",
+      },
+      {
+        area: "controller",
+        name: "facility snapshot build",
+        value: snapshotMs / 1000,
+        unit: "s",
+        notes: `${loaded}, read from SQLite and indexed`,
+      },
+    ];
+  } finally {
+    await ds.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
