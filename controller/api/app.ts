@@ -14,7 +14,15 @@ import { installAuth } from "./plugins/auth.ts";
 import { installErrorHandler } from "./plugins/error-handler.ts";
 import { installOpenApi } from "./plugins/openapi.ts";
 import { installStaticUi } from "./plugins/static-ui.ts";
+import type { DomainStore } from "../store/domain-store.ts";
+import { ImportJobs } from "./import-jobs.ts";
 import { accessRoutes } from "./routes/access-routes.ts";
+import { callRecordRoutes } from "./routes/call-record-routes.ts";
+import { cosRoutes } from "./routes/cos-routes.ts";
+import { facilityRoutes } from "./routes/facility-routes.ts";
+import { inmateRoutes } from "./routes/inmate-routes.ts";
+import { numberListRoutes } from "./routes/number-list-routes.ts";
+import { rateRoutes } from "./routes/rate-routes.ts";
 import { sessionRoutes } from "./routes/session-routes.ts";
 import { ErrorBody } from "./schemas/common.ts";
 
@@ -30,6 +38,16 @@ export interface AppDeps {
   https?: FastifyServerOptions extends { https?: infer H } ? H : unknown;
   /** Largest request body in bytes (CSV imports are the large ones). */
   bodyLimit?: number;
+  /** The agency's domain store: facilities, inmates, COS, number lists, rates, call records. */
+  domain?: DomainStore;
+}
+
+/** Which screens the server can back, so the UI offers only those. */
+export interface Features {
+  domain: boolean;
+  alerts: boolean;
+  liveCalls: boolean;
+  recordings: boolean;
 }
 
 /** Registers the whole API under /api and the UI at /. */
@@ -47,6 +65,21 @@ export async function yardlineApi(app: FastifyInstance, deps: AppDeps): Promise<
       installAuth(api, deps.access);
       await sessionRoutes(api, { access: deps.access, secureCookies });
       await accessRoutes(api, { access: deps.access });
+      const features: Features = { domain: !!deps.domain, alerts: false, liveCalls: false, recordings: false };
+      api.get(
+        "/features",
+        { schema: { tags: ["session"], summary: "Which screens this controller can back" } },
+        async () => features,
+      );
+      if (deps.domain) {
+        const ctx = { ds: deps.domain, access: deps.access, clock: deps.clock };
+        await facilityRoutes(api, ctx);
+        await inmateRoutes(api, ctx);
+        await cosRoutes(api, ctx);
+        await numberListRoutes(api, { ...ctx, jobs: new ImportJobs(deps.clock) });
+        await rateRoutes(api, ctx);
+        await callRecordRoutes(api, ctx);
+      }
       api.get("/openapi.json", { config: { access: { public: true } }, schema: { hide: true } }, async () =>
         app.swagger(),
       );
@@ -63,6 +96,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit ?? 20 * 1024 * 1024,
     // Behind nothing by default; the client address is the socket's.
     trustProxy: false,
+    // Unknown fields are refused (400), not silently dropped: a typo must not become a no-op.
+    ajv: { customOptions: { removeAdditional: false } },
     ...(deps.https ? { https: deps.https } : {}),
   } as FastifyServerOptions);
   await yardlineApi(app, deps);

@@ -6,14 +6,16 @@ import { randomUUID } from "node:crypto";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { AccessError } from "../../access/access-error.ts";
 import { ScopeError } from "../../access/principal.ts";
+import { DomainError } from "../../domain/errors.ts";
 import { ApiError, ErrorCodes, type ErrorDetail } from "../errors.ts";
 import type { ErrorBody } from "../schemas/common.ts";
 
 function validationDetails(err: FastifyError): ErrorDetail[] {
   const ctx = err.validationContext ?? "body";
   return (err.validation ?? []).map((v) => {
-    const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
-    const path = `${ctx}${v.instancePath.replaceAll("/", ".")}${missing ? `.${missing}` : ""}`;
+    const params = v.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+    const extra = params?.missingProperty ?? params?.additionalProperty;
+    const path = `${ctx}${v.instancePath.replaceAll("/", ".")}${extra ? `.${extra}` : ""}`;
     return { path, message: v.message ?? "is invalid" };
   });
 }
@@ -30,6 +32,18 @@ const accessStatus: Record<AccessError["code"], number> = {
   password_policy: 400,
 };
 
+/**
+ * The domain reads an out-of-scope id exactly like a missing one (no existence leak), so a
+ * cross-facility request is a 404 here, the same as an id that never existed.
+ */
+const domainStatus: Record<DomainError["code"], [number, string]> = {
+  "not-found": [404, ErrorCodes.notFound],
+  invalid: [400, ErrorCodes.validationFailed],
+  conflict: [409, ErrorCodes.conflict],
+  "rate-above-cap": [422, "rate_above_cap"],
+  "import-rejected": [422, "import_rejected"],
+};
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof ApiError) {
@@ -42,6 +56,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       const body: ErrorBody = { error: { code: err.code, message: err.message } };
       if (err.problems.length) body.error.details = err.problems.map((message) => ({ path: "body.password", message }));
       return reply.status(status).send(body);
+    }
+    if (err instanceof DomainError) {
+      const [status, code] = domainStatus[err.code];
+      return reply.status(status).send({ error: { code, message: err.message } });
     }
     if (err instanceof ScopeError) {
       return reply.status(403).send({

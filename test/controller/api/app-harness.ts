@@ -11,7 +11,11 @@ import { type Access, createAccess } from "../../../controller/access/access.ts"
 import { argon2idHasher } from "../../../controller/access/passwords.ts";
 import type { AccessTables } from "../../../controller/access/tables.ts";
 import { type AppDeps, buildApp } from "../../../controller/api/app.ts";
+import { createFacility, createHousingUnit } from "../../../controller/domain/facilities.ts";
+import { bookInmate } from "../../../controller/domain/inmates.ts";
+import { seedDemoAgency } from "../../../controller/domain/seed.ts";
 import { openStore, type Store } from "../../../controller/store/database.ts";
+import { type DomainStore, domainStoreOf } from "../../../controller/store/domain-store.ts";
 import { VirtualClock } from "../../../telephony/clock.ts";
 
 export const adminName = "central";
@@ -115,4 +119,72 @@ export async function makeUser(
   });
   if (changed.statusCode !== 200) throw new Error(`password change: ${changed.body}`);
   return signIn(h.app, input.username, `${input.username}-secret-9`);
+}
+
+export const facilityA = "demo-facility";
+export const facilityB = "north-facility";
+export const inmateB = "N-2001";
+
+/**
+ * A harness with the domain: the demo agency (facility A with its inmates, COS, lists, rates)
+ * and a second facility B with one inmate, so cross-facility requests can be tried.
+ */
+export async function startDomainHarness(): Promise<Harness & { ds: DomainStore }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "yl-api-"));
+  const store = await openStore<AccessTables>({ kind: "sqlite", file: path.join(dir, "db.sqlite") });
+  const clock = new VirtualClock(Date.UTC(2026, 2, 4, 18, 0, 0));
+  const ds = await domainStoreOf(store as unknown as Store<unknown>);
+  await seedDomain(ds, clock.now());
+  const access = createAccess(store.db, clock, testHasher);
+  await access.bootstrap({ username: adminName, password: adminPassword, mustChange: false });
+  const app = await buildApp({ clock, access, domain: ds });
+  return {
+    app,
+    access,
+    clock,
+    store,
+    db: store.db,
+    dir,
+    ds,
+    async close() {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function seedDomain(ds: DomainStore, now: number): Promise<void> {
+  await seedDemoAgency(ds, now);
+  await createFacility(
+    ds,
+    {
+      id: facilityB,
+      name: "North State Prison",
+      timeZone: "America/Los_Angeles",
+      facilityType: "prison",
+      averageDailyPopulation: 2000,
+      state: "CA",
+      npa: "916",
+      nxx: "200",
+      lata: "726",
+      rateCenter: "SACRAMENTO",
+    },
+    now,
+  );
+  const scope = new Set([facilityB]);
+  await createHousingUnit(ds, scope, { id: "north-unit-1", facilityId: facilityB, name: "North 1" });
+  await bookInmate(
+    ds,
+    scope,
+    {
+      id: inmateB,
+      facilityId: facilityB,
+      housingUnitId: "north-unit-1",
+      firstName: "Nora",
+      lastName: "North",
+      pin: "7777",
+    },
+    now,
+  );
 }
