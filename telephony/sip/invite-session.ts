@@ -3,6 +3,7 @@
  * requests (BYE, INFO, re-INVITE and others), and the UAS's retransmission of its 2xx until the
  * ACK arrives (§13.3.1.4). The caller and the callee end up with the same object.
  */
+import type { TimerHandle } from "../clock.ts";
 import type { Dialog } from "./dialog.ts";
 import { Emitter } from "./emitter.ts";
 import { createResponse, type SipRequest, type SipResponse } from "./message.ts";
@@ -58,6 +59,7 @@ export class SipSession extends Emitter<SessionEvents> implements DialogUser {
   /** UAS: the 2xx we keep retransmitting until ACK, and its CSeq. */
   private pending2xx: { res: SipResponse; seq: number } | undefined;
   private reinviteInProgress = false;
+  private detachTimer: TimerHandle | undefined;
   terminationReason: string | undefined;
 
   constructor(ua: UaCore, dialog: Dialog, role: "uac" | "uas", protocol: TransportProtocol) {
@@ -312,8 +314,14 @@ export class SipSession extends Emitter<SessionEvents> implements DialogUser {
     this.timers.stopAll();
     if (this.dialog.state !== "terminated") this.dialog.transition("terminated");
     // Keep the dialog filed for a while so retransmitted BYEs and 2xx still match (64*T1).
-    this.ua.clock.setTimeout(() => this.ua.detach(this.dialog.id), 64 * this.ua.layer.timers.T1);
+    this.detachTimer = this.ua.clock.setTimeout(() => this.ua.detach(this.dialog.id), 64 * this.ua.layer.timers.T1);
     this.emit("terminated", reason);
+  }
+
+  dispose(): void {
+    this.timers.stopAll();
+    this.ua.clock.clearTimeout(this.detachTimer);
+    this.pending2xx = undefined;
   }
 }
 

@@ -51,6 +51,8 @@ export interface DialogUser {
   receiveAck(req: SipRequest): void;
   /** A retransmitted 2xx to our INVITE or re-INVITE: re-send the ACK. */
   receiveStray2xx(res: SipResponse): void;
+  /** Stops every timer (user agent shutdown). */
+  dispose(): void;
 }
 
 export interface ResponseOptions {

@@ -375,6 +375,8 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
 
   /** Stops every timer and closes the transports. */
   async close(): Promise<void> {
+    for (const d of this.dialogs.values()) d.dispose();
+    this.dialogs.clear();
     this.layer.dispose();
     await Promise.all(this.layer.transports.map((t) => t.close()));
   }

@@ -127,7 +127,7 @@ function probe(host: string, port: number): Promise<boolean> {
     s.bind(0, host, () => {
       const p = s.address().port;
       const msg = [
-        "OPTIONS sip:probe@" + host + ":" + port + " SIP/2.0",
+        `OPTIONS sip:probe@${host}:${port} SIP/2.0`,
         `Via: SIP/2.0/UDP ${host}:${p};branch=z9hG4bKprobe${Date.now()}`,
         "Max-Forwards: 70",
         `To: <sip:probe@${host}>`,
