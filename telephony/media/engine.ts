@@ -35,12 +35,14 @@ export interface TickStats {
   ticks: number;
   /** Intervals that had to run more than one tick to catch up (the timer came late). */
   lateTicks: number;
-  /** Ticks dropped because the engine fell more than 100 ms behind. */
+  /** Ticks dropped because the engine fell more than 500 ms behind. */
   skippedTicks: number;
   /** Longest single tick, ms of wall time. */
   maxTickMs: number;
   /** Sum of tick durations, ms of wall time. */
   busyMs: number;
+  /** Most the timer callback came after a tick was due, ms (event-loop stalls show here). */
+  maxLateMs: number;
 }
 
 export interface YardlineMediaEngine extends MediaEngine {
@@ -54,8 +56,13 @@ export interface YardlineMediaEngine extends MediaEngine {
   sessions(): RtpMediaSession[];
 }
 
-/** Ticks run at most per timer callback when catching up; beyond 100 ms behind, we skip. */
-const MAX_CATCH_UP = 5;
+/**
+ * Catching up after the timer came late (GC, a busy machine): up to 10 ticks per callback, so a
+ * stall is followed by a short burst and the far end's jitter buffer absorbs it. Only beyond
+ * 500 ms behind do we give the time up (skip ticks) rather than send a long burst.
+ */
+const MAX_CATCH_UP = 10;
+const MAX_BEHIND_MS = 500;
 
 export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine {
   const clock = opts.clock;
@@ -66,7 +73,7 @@ export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine
   const recorders = new Set<WavRecorder>();
   const log: Logger = opts.log ?? (() => {});
   const random = opts.random ?? Math.random;
-  const stats: TickStats = { ticks: 0, lateTicks: 0, skippedTicks: 0, maxTickMs: 0, busyMs: 0 };
+  const stats: TickStats = { ticks: 0, lateTicks: 0, skippedTicks: 0, maxTickMs: 0, busyMs: 0, maxLateMs: 0 };
   let closed = false;
   let nextPort = opts.rtpPortStart ?? 0;
 
@@ -86,6 +93,7 @@ export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine
   };
   const timer: TimerHandle = clock.setInterval(() => {
     const now = clock.monotonic();
+    if (now - nextAt > stats.maxLateMs) stats.maxLateMs = now - nextAt;
     let n = 0;
     while (now >= nextAt && n < MAX_CATCH_UP) {
       runTick();
@@ -93,7 +101,7 @@ export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine
       n++;
     }
     if (n > 1) stats.lateTicks++;
-    if (now - nextAt > 100) {
+    if (now - nextAt > MAX_BEHIND_MS) {
       const skip = Math.floor((now - nextAt) / TICK_MS);
       stats.skippedTicks += skip;
       nextAt += skip * TICK_MS;
