@@ -1,0 +1,116 @@
+import { once } from "node:events";
+import test from "ava";
+import WebSocket from "ws";
+import { BankServer } from "../../../controller/banks/server.ts";
+import { LINK_PROTOCOL_VERSION } from "../../../firmware/link/protocol.ts";
+
+async function setup(t: { teardown: (fn: () => Promise<void> | void) => void }, server = new BankServer()) {
+  const port = await server.listen(0);
+  t.teardown(() => server.close());
+  const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+  t.teardown(() => ws.terminate());
+  await once(ws, "open");
+  const frames: Record<string, unknown>[] = [];
+  ws.on("message", (d) => frames.push(JSON.parse(d.toString())));
+  const send = (f: object) => ws.send(JSON.stringify({ v: LINK_PROTOCOL_VERSION, ...f }));
+  const next = async (type: string) => {
+    const start = Date.now();
+    for (;;) {
+      const i = frames.findIndex((f) => f.type === type);
+      if (i >= 0) return frames.splice(i, 1)[0] as Record<string, unknown>;
+      if (Date.now() - start > 5000) throw new Error(`no ${type} frame`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const hello = () =>
+    send({
+      type: "hello",
+      boardId: "b1",
+      journalId: "j1",
+      board: "sim",
+      firmwareVersion: "0.1.0",
+      handsets: [{ id: "h1", unit: "A" }],
+      units: ["A"],
+    });
+  return { server, ws, send, next, hello };
+}
+
+test("a board is welcomed with the last seq the controller holds for its journal", async (t) => {
+  const { next, hello } = await setup(t, new BankServer({ lastSeq: (b, j) => (b === "b1" && j === "j1" ? 41 : 0) }));
+  hello();
+  t.like(await next("welcome"), { ackedThrough: 41 });
+});
+
+test("each event is applied, delivered once, and acknowledged; a replay is acked but not delivered", async (t) => {
+  const { server, send, next, hello } = await setup(t);
+  const delivered: number[] = [];
+  server.on("event", (e) => delivered.push(e.seq));
+  hello();
+  await next("welcome");
+  send({ type: "event", seq: 1, at: 1, event: { type: "hook", handset: "h1", offHook: true } });
+  t.like(await next("ack"), { seq: 1 });
+  send({ type: "event", seq: 1, at: 1, event: { type: "hook", handset: "h1", offHook: true } });
+  t.like(await next("ack"), { seq: 1 });
+  send({
+    type: "event",
+    seq: 2,
+    at: 2,
+    event: { type: "kill", unit: "A", killed: true, sources: ["input"], cause: "input" },
+  });
+  await next("ack");
+  t.deepEqual(delivered, [1, 2]);
+  t.true(server.state("b1")?.handsets.h1?.offHook);
+  t.true(server.state("b1")?.units.A?.killed);
+});
+
+test("a frame of another protocol version is refused with an error and the socket closed", async (t) => {
+  const { ws, next } = await setup(t);
+  const closed = once(ws, "close");
+  ws.send(JSON.stringify({ v: 99, type: "hello" }));
+  t.like(await next("error"), { code: "BAD_VERSION" });
+  const [code] = await closed;
+  t.is(code, 1002);
+});
+
+test("an invalid frame is refused with a stable code, without closing", async (t) => {
+  const { send, next, ws } = await setup(t);
+  send({ type: "event", seq: 0, at: 1, event: { type: "nope" } });
+  t.like(await next("error"), { code: "BAD_FRAME" });
+  ws.send("not json");
+  t.like(await next("error"), { code: "BAD_JSON" });
+  t.is(ws.readyState, WebSocket.OPEN);
+});
+
+test("commands resolve with the board's command-result", async (t) => {
+  const { server, send, next, hello } = await setup(t);
+  hello();
+  await next("welcome");
+  const result = server.kill("b1", "A");
+  const cmd = await next("command");
+  t.like(cmd, { command: { type: "kill", unit: "A" } });
+  send({
+    type: "event",
+    seq: 1,
+    at: 1,
+    event: { type: "command-result", id: cmd.id, ok: false, error: "unknown unit" },
+  });
+  t.deepEqual(await result, { ok: false, error: "unknown unit" });
+  await t.throwsAsync(server.kill("nobody", "A"), { message: /not connected/ });
+});
+
+test("a board back in service raises an alert; a failing listener does not stop the others or the ack", async (t) => {
+  const { server, send, next, hello } = await setup(t);
+  const alerts: string[] = [];
+  server.on("event", () => {
+    throw new Error("observer bug");
+  });
+  const off = server.on("alert", (a) => alerts.push(a.kind));
+  hello();
+  await next("welcome");
+  send({ type: "event", seq: 1, at: 1, event: { type: "service", available: true, downMs: 60_000, refusedLifts: 3 } });
+  t.like(await next("ack"), { seq: 1 });
+  t.deepEqual(alerts, ["service-restored"]);
+  const before = server.listenerCount();
+  off();
+  t.is(server.listenerCount(), before - 1, "unsubscribing removes the listener");
+});
