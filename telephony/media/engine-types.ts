@@ -14,7 +14,10 @@ export interface MediaSessionOptions {
   address: string;
   /** Detect DTMF tones in the received audio too (trunks that send in-band). Default false. */
   inbandDtmf?: boolean;
-  /** No RTP for this long after media started ends the session with "timeout". Default 30000. */
+  /**
+   * No RTP for this long while the remote is meant to send ends the session with "RTP timeout".
+   * 0 disables it. Default 30000.
+   */
   rtpTimeoutMs?: number;
 }
 

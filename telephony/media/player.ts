@@ -83,7 +83,7 @@ export class WavPlayer extends Emitter implements AudioMediaPlayer {
       }
       const src = this.current.samples;
       const n = Math.min(frame.length - written, src.length - this.pos);
-      frame.set(src.subarray(this.pos, this.pos + n), written);
+      for (let i = 0; i < n; i++) frame[written + i] = src[this.pos + i]!;
       written += n;
       this.pos += n;
       if (this.pos >= src.length) {

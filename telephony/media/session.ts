@@ -340,14 +340,15 @@ export class RtpMediaSession extends Emitter implements MediaSession {
       return;
     }
     src.updateJitter(Math.round(now * 8), h.timestamp);
-    const payload = msg.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength);
+    const off = h.payloadOffset;
+    const len = h.payloadLength;
     if (law !== this.decodeLaw) {
       // the sender switched law (RFC 3264 allows it): recode into the one we decode
       const from = decodeTable(law);
       const to = encodeTable(this.decodeLaw);
-      for (let i = 0; i < payload.length; i++) payload[i] = to[from[payload[i]!]! & 0xffff]!;
+      for (let i = off; i < off + len; i++) msg[i] = to[from[msg[i]!]! & 0xffff]!;
     }
-    this.jb.push(src.extend(h.sequenceNumber), payload);
+    this.jb.push(src.extend(h.sequenceNumber), msg, off, len);
   }
 
   /** Bridge: the remote's audio, one frame per tick. */

@@ -48,6 +48,9 @@ export interface JitterBufferStats {
 export class JitterBuffer {
   private readonly slots: Array<Uint8Array | undefined> = new Array(SLOTS).fill(undefined);
   private readonly slotSeq = new Float64Array(SLOTS).fill(-1);
+  /** Where each slot's payload starts in its buffer, and its length (no subarray per packet). */
+  private readonly slotOff = new Int32Array(SLOTS);
+  private readonly slotLen = new Int32Array(SLOTS);
   /** Next extended sequence number to play; -1 before the first packet. */
   private playSeq = -1;
   /** Bytes of the packet at playSeq already played (or of a lost packet's silence). */
@@ -117,9 +120,12 @@ export class JitterBuffer {
     if (this.targetMs + this.frameMs <= this.maxMs) this.targetMs += this.frameMs;
   }
 
-  /** Adds a packet's payload (kept by reference, not copied). */
-  push(extSeq: number, payload: Uint8Array): void {
-    if (payload.length === 0) return;
+  /**
+   * Adds a packet's payload: `length` bytes of `buf` from `offset` (kept by reference, not
+   * copied; the receive path hands over the datagram it was given).
+   */
+  push(extSeq: number, buf: Uint8Array, offset = 0, length = buf.length - offset): void {
+    if (length <= 0) return;
     if (this.playSeq < 0) this.playSeq = extSeq;
     if (extSeq < this.playSeq || (extSeq === this.playSeq && this.offset > 0)) {
       this.late++;
@@ -138,10 +144,12 @@ export class JitterBuffer {
       this.duplicates++;
       return;
     }
-    this.slots[slot] = payload;
+    this.slots[slot] = buf;
     this.slotSeq[slot] = extSeq;
-    this.buffered += payload.length;
-    this.lastLen = payload.length;
+    this.slotOff[slot] = offset;
+    this.slotLen[slot] = length;
+    this.buffered += length;
+    this.lastLen = length;
     if (extSeq > this.highest) this.highest = extSeq;
   }
 
@@ -185,13 +193,15 @@ export class JitterBuffer {
       const slot = this.playSeq & MASK;
       const pkt = this.slotSeq[slot] === this.playSeq ? this.slots[slot] : undefined;
       if (pkt) {
-        const n = Math.min(pkt.length - this.offset, need - written);
-        out.set(pkt.subarray(this.offset, this.offset + n), written);
+        const len = this.slotLen[slot]!;
+        const n = Math.min(len - this.offset, need - written);
+        const from = this.slotOff[slot]! + this.offset;
+        for (let i = 0; i < n; i++) out[written + i] = pkt[from + i]!;
         written += n;
         this.offset += n;
         this.buffered -= n;
         real = true;
-        if (this.offset >= pkt.length) this.advance(slot);
+        if (this.offset >= len) this.advance(slot);
       } else if (this.highest > this.playSeq) {
         // missing while later packets are here: lost (or too late to wait for)
         const n = Math.min(this.lastLen - this.offset, need - written);
@@ -229,11 +239,12 @@ export class JitterBuffer {
       const slot = this.playSeq & MASK;
       const pkt = this.slotSeq[slot] === this.playSeq ? this.slots[slot] : undefined;
       if (!pkt) return;
-      const k = Math.min(pkt.length - this.offset, left);
+      const len = this.slotLen[slot]!;
+      const k = Math.min(len - this.offset, left);
       this.offset += k;
       this.buffered -= k;
       left -= k;
-      if (this.offset >= pkt.length) this.advance(slot);
+      if (this.offset >= len) this.advance(slot);
     }
   }
 }
