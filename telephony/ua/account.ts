@@ -3,34 +3,21 @@
  * registrar, places calls through its outbound proxies, and receives the calls the endpoint
  * routes to it.
  *
- * Registration is its own small machine — idle, registering, registered, unregistering — with
- * one guarded transition; the public `RegistrationState` is what it last learned.
+ * Registration is the SIP layer's `RegisterClient` (its own guarded state machine, refresh
+ * before expiry, digest, 423 retry); the public `RegistrationState` is what it last learned.
  */
 import type { Account, AccountConfig, Call, CallOpParam, RegistrationState } from "../api.ts";
-import type { Clock, TimerHandle } from "../clock.ts";
-import type { SipRequest, SipResponse } from "../sip/message.ts";
+import type { Clock } from "../clock.ts";
 import { NameAddr } from "../sip/name-addr.ts";
-import { cloneRequest, type SipCredential } from "../sip/ua-core.ts";
+import { RegisterClient, type RegisterStatus } from "../sip/register-client.ts";
+import type { SipCredential } from "../sip/ua-core.ts";
 import { SipUri } from "../sip/uri.ts";
 import type { SipUserAgent } from "../sip/user-agent.ts";
 import { type CallContext, type Log, SipCall } from "./call.ts";
 import { Listeners } from "./events.ts";
 
-export type RegistrationPhase = "idle" | "registering" | "registered" | "unregistering";
-
-const PHASES: Record<RegistrationPhase, readonly RegistrationPhase[]> = {
-  idle: ["registering"],
-  registering: ["registered", "idle", "unregistering"],
-  registered: ["registering", "unregistering", "idle"],
-  unregistering: ["idle"],
-};
-
 /** Default REGISTER expiry, s: pjsua's PJSUA_REG_INTERVAL. */
 export const DEFAULT_REGISTER_EXPIRES = 300;
-/** After a failed REGISTER, try again after this long (pjsua's reg_retry_interval). */
-export const REGISTER_RETRY_MS = 300_000;
-/** Refresh this long before the binding expires (capped at half the expiry). */
-export const REFRESH_MARGIN_S = 30;
 
 /** What an account needs from its endpoint. */
 export interface AccountHost {
@@ -54,11 +41,8 @@ export class SipAccount implements Account {
   private readonly host: AccountHost;
   private readonly events: Listeners;
   private readonly credentials: SipCredential[];
-  private phase: RegistrationPhase = "idle";
-  private regState: RegistrationState = { registered: false, code: 0, reason: "", expires: 0 };
-  private refreshTimer: TimerHandle | undefined;
-  /** The REGISTER last sent: refreshes reuse its Call-ID with the next CSeq (RFC 3261 §10.2.4). */
-  private lastRegister: SipRequest | undefined;
+  /** The SIP layer's REGISTER client (refresh, digest, 423 retry); absent without a registrar. */
+  private readonly registration: RegisterClient | undefined;
   private readonly calls = new Set<SipCall>();
   private destroyed = false;
 
@@ -70,6 +54,16 @@ export class SipAccount implements Account {
     this.user = parsed instanceof SipUri ? parsed.user : undefined;
     this.credentials = (cfg.credentials ?? []).map((c) => ({ ...c }));
     this.events = new Listeners((event, e) => host.log("error", `account ${this.uri}: ${event} listener threw`, e));
+    if (cfg.registrarUri) {
+      this.registration = new RegisterClient(host.ua, {
+        registrar: cfg.registrarUri,
+        aor: cfg.idUri,
+        expires: cfg.registerExpires ?? DEFAULT_REGISTER_EXPIRES,
+        credentials: this.credentials,
+        ...(cfg.proxies ? { proxies: cfg.proxies } : {}),
+      });
+      this.registration.on("state", (st) => this.events.emit("regState", publicState(st)));
+    }
   }
 
   on(event: string, listener: (...args: never[]) => void): this {
@@ -83,128 +77,27 @@ export class SipAccount implements Account {
   }
 
   getRegistrationState(): RegistrationState {
-    return { ...this.regState };
+    return this.registration
+      ? publicState(this.registration.status)
+      : { registered: false, code: 0, reason: "", expires: 0 };
   }
 
-  get registrationPhase(): RegistrationPhase {
-    return this.phase;
-  }
-
-  private transition(to: RegistrationPhase): void {
-    if (this.phase === to) return;
-    if (!PHASES[this.phase].includes(to)) throw new Error(`registration: ${this.phase} -> ${to}`);
-    this.phase = to;
-  }
-
-  // ---- registration (RFC 3261 §10.2) ----
+  // ---- registration (RFC 3261 §10.2, by the SIP layer's RegisterClient) ----
 
   async register(): Promise<RegistrationState> {
     if (this.destroyed) throw new Error("register: account destroyed");
-    if (!this.config.registrarUri) return this.getRegistrationState();
-    this.host.clock.clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
-    this.transition("registering");
-    const expires = this.config.registerExpires ?? DEFAULT_REGISTER_EXPIRES;
-    let res = await this.sendRegister(expires);
-    /** "the registrar ... MAY reject the request with a 423 (Interval Too Brief)" carrying
-     * Min-Expires; the UAC may retry with that value — RFC 3261 §10.2.8 / §10.3 step 7. */
-    if (res.status === 423) {
-      const min = Number(res.headers.get("min-expires"));
-      if (Number.isFinite(min) && min > expires) res = await this.sendRegister(min);
-    }
-    if (this.destroyed || this.phase !== "registering") return this.getRegistrationState();
-    if (res.status >= 200 && res.status < 300) {
-      const granted = this.grantedExpires(res, expires);
-      this.regState = { registered: granted > 0, code: res.status, reason: res.reason, expires: granted };
-      this.transition(granted > 0 ? "registered" : "idle");
-      if (granted > 0) this.schedule(refreshDelayMs(granted));
-    } else {
-      this.regState = { registered: false, code: res.status, reason: res.reason, expires: 0 };
-      this.transition("idle");
-      this.schedule(REGISTER_RETRY_MS);
-    }
-    this.events.emit("regState", this.getRegistrationState());
-    return this.getRegistrationState();
+    if (!this.registration) return this.getRegistrationState();
+    return publicState(await this.registration.register());
   }
 
   async unregister(): Promise<void> {
-    this.host.clock.clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
-    if (this.phase === "idle" && !this.regState.registered) return;
-    this.transition("unregistering");
-    const res = await this.sendRegister(0);
-    this.regState = { registered: false, code: res.status, reason: res.reason, expires: 0 };
-    this.transition("idle");
-    this.events.emit("regState", this.getRegistrationState());
-  }
-
-  private schedule(ms: number): void {
-    this.host.clock.clearTimeout(this.refreshTimer);
-    this.refreshTimer = this.host.clock.setTimeout(() => {
-      this.refreshTimer = undefined;
-      this.register().catch((e: unknown) => this.host.log("warn", `account ${this.uri}: refresh failed`, e));
-    }, ms);
-  }
-
-  private sendRegister(expires: number): Promise<SipResponse> {
-    const ua = this.host.ua;
-    const registrar = this.config.registrarUri as string;
-    const protocol = /;transport=tcp/i.test(this.config.proxies?.[0] ?? registrar) ? "TCP" : "UDP";
-    const contact = ua.contactFor(protocol, this.user);
-    let req: SipRequest;
-    const prev = this.lastRegister;
-    if (prev) {
-      /** "A UA SHOULD use the same Call-ID for all registrations during a single boot cycle"
-       * and "MUST increment the CSeq value by one for each REGISTER request with the same
-       * Call-ID" — RFC 3261 §10.2 */
-      req = cloneRequest(prev);
-      req.headers.remove("authorization");
-      req.headers.remove("proxy-authorization");
-      req.headers.set("CSeq", `${prev.cseq.seq + 1} REGISTER`);
-      req.headers.set("Expires", String(expires));
-      req.headers.set("Contact", contact);
-      req.invalidate();
-    } else {
-      req = ua.createRequest("REGISTER", {
-        target: registrar,
-        from: this.uri,
-        to: this.uri,
-        proxies: this.config.proxies ?? [],
-        headers: { Contact: contact, Expires: String(expires) },
-      });
+    if (!this.registration) return;
+    const st = this.registration.status.state;
+    if (st === "idle" || st === "unregistered" || st === "unregistering") {
+      this.registration.stop();
+      return;
     }
-    this.lastRegister = req;
-    return ua.send(req, { credentials: this.credentials }).then((res) => {
-      // A retry with credentials advanced the CSeq: keep counting from the one that was sent.
-      const sent = res.cseq.seq;
-      if (this.lastRegister === req && sent > req.cseq.seq) {
-        const copy = cloneRequest(req);
-        copy.headers.set("CSeq", `${sent} REGISTER`);
-        copy.invalidate();
-        this.lastRegister = copy;
-      }
-      return res;
-    });
-  }
-
-  /**
-   * "The 200 (OK) response from the registrar contains a list of Contact fields enumerating
-   * all current bindings ... each ... with an "expires" parameter" — RFC 3261 §10.2.4; our own
-   * binding's value wins, then the Expires header, then what we asked for.
-   */
-  private grantedExpires(res: SipResponse, asked: number): number {
-    const ours = this.host.ua.contactFor(undefined, this.user);
-    const oursUri = NameAddr.parse(ours).sipUri;
-    for (const c of res.addresses("contact")) {
-      const u = c.sipUri;
-      if (!u || !oursUri) continue;
-      if (u.host === oursUri.host && (u.port ?? 5060) === (oursUri.port ?? 5060) && u.user === oursUri.user) {
-        const e = Number(c.params.get("expires"));
-        if (Number.isFinite(e)) return e;
-      }
-    }
-    const header = Number(res.headers.get("expires"));
-    return Number.isFinite(header) && res.headers.has("expires") ? header : asked;
+    await this.registration.unregister();
   }
 
   // ---- calls ----
@@ -255,15 +148,14 @@ export class SipAccount implements Account {
 
   /** Stops timers and hangs up this account's calls, without network waits (shutdown). */
   stop(): void {
-    this.host.clock.clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
+    this.registration?.stop();
     for (const call of [...this.calls]) call.terminate();
   }
 
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.stop();
-    if (this.regState.registered) {
+    if (this.registration?.status.registered) {
       await this.unregister().catch((e: unknown) => this.host.log("warn", `account ${this.uri}: unregister failed`, e));
     }
     this.destroyed = true;
@@ -272,8 +164,6 @@ export class SipAccount implements Account {
   }
 }
 
-/** When to refresh a binding of `expires` seconds. */
-export function refreshDelayMs(expires: number): number {
-  const margin = Math.min(REFRESH_MARGIN_S, expires / 2);
-  return Math.max(1, expires - margin) * 1000;
+function publicState(st: RegisterStatus): RegistrationState {
+  return { registered: st.registered, code: st.code, reason: st.reason, expires: st.expires };
 }
