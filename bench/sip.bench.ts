@@ -23,7 +23,7 @@ const SDP = [
   "",
 ].join("\r\n");
 
-const INVITE = [
+export const INVITE = [
   "INVITE sip:5551234567@controller.yardline.local SIP/2.0",
   "Via: SIP/2.0/UDP 10.20.30.41:5060;branch=z9hG4bK776asdhds;rport",
   "Max-Forwards: 70",
@@ -41,7 +41,7 @@ const INVITE = [
   SDP,
 ].join("\r\n");
 
-const OK = [
+export const OK = [
   "SIP/2.0 200 OK",
   "Via: SIP/2.0/UDP 10.20.30.41:5060;branch=z9hG4bK776asdhds;rport=5060;received=10.20.30.41",
   'To: "Outside" <sip:5551234567@controller.yardline.local>;tag=a6c85cf',
@@ -57,8 +57,14 @@ const OK = [
   SDP,
 ].join("\r\n");
 
+/**
+ * Messages per second of CPU time (process.cpuUsage: user + system, all of this process's
+ * threads, so garbage collection is charged). CPU time rather than wall time, because the
+ * machine running the benchmarks is shared and wall time would charge us for others' work.
+ */
 function measure(msgs: Buffer[], ms: number): number {
   let n = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < ms) {
@@ -73,7 +79,8 @@ function measure(msgs: Buffer[], ms: number): number {
     n += 1000;
     t = performance.now();
   }
-  return (n / (t - t0)) * 1000;
+  const c = process.cpuUsage(c0);
+  return n / ((c.user + c.system) / 1e6);
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -88,7 +95,7 @@ export async function run(): Promise<BenchResult[]> {
       unit: "messages/s",
       anchor: { label: "PJSIP 2006 Pentium 4", value: 70000, higherIsBetter: true },
       notes:
-        "one core, median of three 2 s runs; each message is parsed with full header validation, Via/CSeq read, and serialized",
+        "one core, per CPU-second (process.cpuUsage), median of three 2 s runs; each message is parsed with full header validation (Via, From, To, Contact, Route, Record-Route, CSeq), Via/CSeq read, and serialized",
     },
   ];
 }

@@ -82,7 +82,8 @@ function parseUnsafe(data: Buffer, opts: ParseOptions): ParseResult {
 
   // Unfold: "header fields can be extended over multiple lines by preceding each extra line
   // with at least one SP or horizontal tab" RFC 3261 §7.3.1
-  const lines = head.replace(/\r\n[ \t]+/g, " ").split("\r\n");
+  const folded = head.includes("\r\n ") || head.includes("\r\n\t");
+  const lines = (folded ? head.replace(/\r\n[ \t]+/g, " ") : head).split("\r\n");
   const startLine = lines[0] ?? "";
   let isRequest: boolean;
   let method = "";

@@ -10,10 +10,26 @@ import { type Params, SipSyntaxError, validEscapes } from "./grammar.ts";
  * password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," )
  * RFC 3261 §25.1
  */
-const USERINFO_RE = /^[A-Za-z0-9\-_.!~*'()%&=+$,;?/]+(:[A-Za-z0-9\-_.!~*'()%&=+$,]*)?$/;
-const IPV4_RE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+function charTable(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (const c of `abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789${chars}`) t[c.charCodeAt(0)] = 1;
+  return t;
+}
+/** unreserved = alphanum / mark; mark = "-" / "_" / "." / "!" / "~" / "*" / "'" / "(" / ")" */
+const USER_CHARS = charTable("-_.!~*'()%&=+$,;?/");
+const PASSWORD_CHARS = charTable("-_.!~*'()%&=+$,");
+/** paramchar = param-unreserved / unreserved / escaped; param-unreserved = "[" / "]" / "/" / ":" / "&" / "+" / "$" */
+const PARAM_CHARS = charTable("-_.!~*'()%[]/:&+$");
+const ILLEGAL_RE = /[\s<>"]/;
+
+function allIn(s: string, table: Uint8Array): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || table[c] !== 1) return false;
+  }
+  return true;
+}
 const IPV6REF_RE = /^\[[0-9A-Fa-f:.]+\]$/;
-const PARAMCHARS_RE = /^[A-Za-z0-9\-_.!~*'()%[\]/:&+$]+$/;
 const HEADERS_RE =
   /^[A-Za-z0-9\-_.!~*'()%[\]/?:+$]+=[A-Za-z0-9\-_.!~*'()%[\]/?:+$]*(&[A-Za-z0-9\-_.!~*'()%[\]/?:+$]+=[A-Za-z0-9\-_.!~*'()%[\]/?:+$]*)*$/;
 const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+\-.]*$/;
@@ -25,6 +41,26 @@ const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+\-.]*$/;
  * toplabel = ALPHA / ALPHA *( alphanum / "-" ) alphanum — RFC 3261 §25.1.
  * Written as one pass over the characters: it runs for every Via, From, To and URI.
  */
+/** IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each at most 255. */
+function isIpv4(host: string): boolean {
+  let parts = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= host.length; i++) {
+    const c = i < host.length ? host.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || value > 255) return false;
+      parts++;
+      value = 0;
+      digits = 0;
+    } else {
+      value = value * 10 + (c - 48);
+      if (++digits > 3) return false;
+    }
+  }
+  return parts === 4;
+}
+
 export function isValidHost(host: string): boolean {
   const n = host.length;
   if (n === 0) return false;
@@ -46,7 +82,7 @@ export function isValidHost(host: string): boolean {
       if (i === labelStart) return false;
     } else if (!digit && !alpha) return false;
   }
-  if (allDigitsAndDots) return IPV4_RE.test(host) && host.split(".").every((o) => Number(o) <= 255);
+  if (allDigitsAndDots) return isIpv4(host);
   const top = host.charCodeAt(labelStart);
   return (top >= 65 && top <= 90) || (top >= 97 && top <= 122);
 }
@@ -86,19 +122,23 @@ export class SipUri {
    */
   static parse(text: string): SipUri {
     const colon = text.indexOf(":");
+    if (colon !== 3 && colon !== 4) throw new SipSyntaxError(`not a SIP URI: ${text}`);
     const scheme = text.slice(0, colon).toLowerCase();
-    if (colon < 0 || (scheme !== "sip" && scheme !== "sips")) throw new SipSyntaxError(`not a SIP URI: ${text}`);
+    if (scheme !== "sip" && scheme !== "sips") throw new SipSyntaxError(`not a SIP URI: ${text}`);
     let rest = text.slice(colon + 1);
-    if (/[\s<>"]/.test(rest)) throw new SipSyntaxError("illegal character in URI");
+    if (ILLEGAL_RE.test(rest)) throw new SipSyntaxError("illegal character in URI");
     let user: string | undefined;
     let password: string | undefined;
     const at = rest.lastIndexOf("@");
     if (at >= 0) {
       const userinfo = rest.slice(0, at);
-      if (!USERINFO_RE.test(userinfo) || !validEscapes(userinfo)) throw new SipSyntaxError("bad userinfo");
       const pc = userinfo.indexOf(":");
       user = pc >= 0 ? userinfo.slice(0, pc) : userinfo;
       password = pc >= 0 ? userinfo.slice(pc + 1) : undefined;
+      if (!user || !allIn(user, USER_CHARS) || (password !== undefined && !allIn(password, PASSWORD_CHARS))) {
+        throw new SipSyntaxError("bad userinfo");
+      }
+      if (userinfo.includes("%") && !validEscapes(userinfo)) throw new SipSyntaxError("bad escape in userinfo");
       rest = rest.slice(at + 1);
     }
     let headers: string | undefined;
@@ -112,24 +152,27 @@ export class SipUri {
     const hostport = semi >= 0 ? rest.slice(0, semi) : rest;
     let host = hostport;
     let port: number | undefined;
-    const m = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(hostport);
-    if (!m) throw new SipSyntaxError("bad hostport");
-    host = m[1] as string;
-    if (m[2] !== undefined) {
-      port = Number(m[2]);
+    const close = hostport.charCodeAt(0) === 91 ? hostport.indexOf("]") : -1;
+    const pcolon = hostport.indexOf(":", close + 1);
+    if (pcolon >= 0) {
+      host = hostport.slice(0, pcolon);
+      const p = hostport.slice(pcolon + 1);
+      if (!/^\d{1,5}$/.test(p)) throw new SipSyntaxError("bad port");
+      port = Number(p);
       if (port > 65535) throw new SipSyntaxError("bad port");
     }
     if (!isValidHost(host)) throw new SipSyntaxError(`bad host: ${host}`);
     const params: Params = new Map();
     if (semi >= 0) {
-      for (const p of rest.slice(semi + 1).split(";")) {
+      const list = rest.slice(semi + 1);
+      if (list.includes("%") && !validEscapes(list)) throw new SipSyntaxError("bad escape in URI parameter");
+      for (const p of list.split(";")) {
         const eq = p.indexOf("=");
         const name = eq >= 0 ? p.slice(0, eq) : p;
         const value = eq >= 0 ? p.slice(eq + 1) : null;
-        if (!name || !PARAMCHARS_RE.test(name) || (value !== null && value !== "" && !PARAMCHARS_RE.test(value))) {
+        if (!name || !allIn(name, PARAM_CHARS) || (value !== null && !allIn(value, PARAM_CHARS))) {
           throw new SipSyntaxError("bad URI parameter");
         }
-        if (!validEscapes(p)) throw new SipSyntaxError("bad escape in URI parameter");
         params.set(name.toLowerCase(), value);
       }
     }
