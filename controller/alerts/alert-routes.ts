@@ -12,9 +12,17 @@ import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Permission } from "../access/permissions.ts";
 import { canSeeFacility, type Principal } from "../access/principal.ts";
-import { ApiError, ErrorCodes, unauthenticated } from "../api/errors.ts";
+import { ApiError, badRequest, ErrorCodes, unauthenticated } from "../api/errors.ts";
+import type { Clock } from "../../telephony/clock.ts";
 import type { AckResult, AlertNotice } from "./alert-service.ts";
 import type { AlertRecord, DeliveryLogRecord, DeliveryRecord } from "./alert-store.ts";
+import type { AlertConfig } from "./config.ts";
+import {
+  type AlertConfigDocument,
+  AlertConfigSchema,
+  type AlertConfigStore,
+  checkAlertConfig,
+} from "./config-schema.ts";
 
 /** The part of the alert service the routes use. */
 export interface AlertApi {
@@ -25,6 +33,8 @@ export interface AlertApi {
   acknowledge(alertId: string, by: string): Promise<AckResult | undefined>;
   acknowledgeByToken(token: string): Promise<AckResult | undefined>;
   subscribe(listener: (n: AlertNotice) => void): () => void;
+  currentConfig(): AlertConfig;
+  updateConfig(config: AlertConfig): void;
 }
 
 export interface AlertRouteOptions {
@@ -32,6 +42,8 @@ export interface AlertRouteOptions {
   /** Who may see alerts and who may acknowledge them (any one of each list). */
   viewPermissions: readonly Permission[];
   ackPermissions: readonly Permission[];
+  /** Editing recipients, rotations, routes and thresholds; absent = no config routes. */
+  configuration?: { store: AlertConfigStore; permissions: readonly Permission[]; clock: Pick<Clock, "now"> };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -205,6 +217,54 @@ export async function alertApiRoutes(app: FastifyInstance, opts: AlertRouteOptio
       return { acknowledged: res?.acknowledged ?? false, alert: alertView(after) };
     },
   );
+
+  const configuration = opts.configuration;
+  if (configuration) {
+    const ConfigView = Type.Object({
+      config: AlertConfigSchema,
+      updatedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+      updatedBy: Type.Union([Type.String(), Type.Null()]),
+    });
+    const access = { access: { permission: configuration.permissions } };
+    app.get(
+      "/alerts/config",
+      {
+        config: access,
+        schema: {
+          tags: ["alerts"],
+          summary: "Who gets which alert: recipients, rotations, routes, thresholds",
+          response: { 200: ConfigView },
+        },
+      },
+      async () => {
+        const saved = await configuration.store.load();
+        return saved
+          ? { config: saved.config, updatedAt: iso(saved.updatedAt), updatedBy: saved.updatedBy }
+          : { config: alerts.currentConfig(), updatedAt: null, updatedBy: null };
+      },
+    );
+    app.put<{ Body: AlertConfigDocument }>(
+      "/alerts/config",
+      {
+        config: access,
+        schema: {
+          tags: ["alerts"],
+          summary: "Replace the alert configuration (applies to the next alert)",
+          body: AlertConfigSchema,
+          response: { 200: ConfigView },
+        },
+      },
+      async (request) => {
+        const problems = checkAlertConfig(request.body);
+        if (problems.length > 0) throw badRequest("The alert configuration has problems.", problems);
+        const p = principal(request);
+        const at = configuration.clock.now();
+        await configuration.store.save(request.body, p.displayName, at);
+        alerts.updateConfig(request.body);
+        return { config: request.body, updatedAt: iso(at), updatedBy: p.displayName };
+      },
+    );
+  }
 
   app.get("/alerts/live", { websocket: true, config: view, schema: { hide: true } }, (socket, request) => {
     const p = principal(request);

@@ -109,6 +109,10 @@ export class AlertService {
     this.onError = opts.onError ?? (() => {});
   }
 
+  currentConfig(): AlertConfig {
+    return this.config;
+  }
+
   /** Replaces the routing configuration; applies from the next decision on. */
   updateConfig(config: AlertConfig): void {
     this.config = config;
