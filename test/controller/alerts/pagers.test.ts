@@ -1,9 +1,11 @@
 import test from "ava";
 import { AlertService } from "../../../controller/alerts/alert-service.ts";
 import { DeliveryError } from "../../../controller/alerts/channels/channel.ts";
+import { EmailChannel, EmailToPagerChannel } from "../../../controller/alerts/channels/email.ts";
 import { SnppChannel } from "../../../controller/alerts/channels/snpp.ts";
 import { parseWctpResponse, WctpChannel } from "../../../controller/alerts/channels/wctp.ts";
 import { VirtualClock } from "../../../telephony/clock.ts";
+import { startSmtpServer } from "../../support/smtp.ts";
 import { startSnppServer } from "../../support/snpp-server.ts";
 import { startWctpServer } from "../../support/wctp-server.ts";
 import { config, minute, tempStore } from "./helpers.ts";
@@ -208,4 +210,67 @@ test("a message that cannot be delivered within the give-up time is marked faile
   const [alert] = await svc.recentAlerts();
   const [delivery] = await svc.deliveriesOf(alert?.id ?? "");
   t.is(delivery?.status, "failed");
+});
+
+test("one hot-number alert reaches email, SNPP, WCTP and an email-to-pager gateway, each a real peer", async (t) => {
+  const auth = { user: "alerts", pass: "pw" };
+  const smtp = await startSmtpServer({ auth });
+  const snpp = await startSnppServer();
+  const wctp = await startWctpServer();
+  t.teardown(() => Promise.all([smtp.close(), snpp.close(), wctp.close()]).then(() => undefined));
+  const smtpSettings = { host: "127.0.0.1", port: smtp.port, secure: false, auth, from: "yl@f.test" };
+  const clock = new VirtualClock();
+  const { alerts } = await tempStore(t);
+  const svc = new AlertService({
+    clock,
+    store: alerts,
+    channels: {
+      email: new EmailChannel(smtpSettings),
+      "email-pager": new EmailToPagerChannel(smtpSettings),
+      snpp: new SnppChannel({ host: "127.0.0.1", port: snpp.port }),
+      wctp: new WctpChannel({ url: wctp.url, senderId: "yardline", clock }),
+    },
+    publicBaseUrl: "https://phones.example.test",
+    config: config({
+      recipients: [
+        {
+          id: "inv",
+          name: "Investigator",
+          contacts: [
+            { channel: "email", address: "inv@example.test" },
+            { channel: "email-pager", address: "5550003@pager.example.test" },
+            { channel: "snpp", address: "5550001" },
+            { channel: "wctp", address: "5550002" },
+          ],
+        },
+      ],
+      routes: [{ types: ["hot-number"], steps: [{ targets: [{ recipient: "inv" }], ackTimeoutMs: 5 * minute }] }],
+    }),
+  });
+  await svc.start();
+  t.teardown(() => svc.stop());
+  svc.raise({
+    type: "hot-number-connected",
+    facilityId: "F1",
+    callId: "c-77",
+    inmate: { id: "A9", name: "Lee Moe" },
+    stationId: "U3-01",
+    number: "+15555550199",
+  });
+  await svc.idle();
+  const mails = await smtp.waitFor(2);
+  const [p] = await snpp.waitFor(1);
+  const [w] = wctp.submissions;
+  const pagerLine =
+    /^YL CRITICAL: HOT NUMBER \+15555550199 connected at U3-01\. .* Listen https:\/\/phones\.example\.test\/live\/c-77 ACK https:\/\/phones\.example\.test\/alerts\/ack\/[\w-]{43}$/;
+  t.regex(p?.message ?? "", pagerLine);
+  t.regex(w?.text ?? "", pagerLine);
+  const full = mails.find((m) => m.to[0] === "inv@example.test");
+  const short = mails.find((m) => m.to[0] === "5550003@pager.example.test");
+  t.regex(full?.text ?? "", /Lee Moe \(A9\) is connected to hot number \+15555550199 from station U3-01/);
+  t.regex(short?.text.trim() ?? "", pagerLine);
+  t.deepEqual(
+    (await svc.deliveryLog()).map((l) => l.result),
+    ["sent", "sent", "sent", "sent"],
+  );
 });
