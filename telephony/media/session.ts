@@ -409,8 +409,10 @@ export class RtpMediaSession extends Emitter implements MediaSession {
     this.packetsSent++;
     this.octetsSent += len - RTP_HEADER_SIZE;
     this.sentSinceReport = true;
-    if (this.connected) this.rtp.send(buf, 0, len);
-    else this.rtp.send(buf, 0, len, this.peerPort, this.peerAddress);
+    // a whole buffer goes without the (offset, length) form, which makes Node slice a new view
+    const out = len === MAX_PACKET ? buf : buf.subarray(0, len);
+    if (this.connected) this.rtp.send(out);
+    else this.rtp.send(out, this.peerPort, this.peerAddress);
   }
 
   sendDtmf(digits: string): Promise<void> {
