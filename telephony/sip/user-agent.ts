@@ -292,6 +292,15 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
       respond(501, { headers: { Allow: ALLOW } });
       return;
     }
+    /** "If a UAS does not understand an option-tag listed in a Require header field, it MUST
+     * respond by generating a response with status code 420 (Bad Extension). The UAS MUST add
+     * an Unsupported header field, and list in it those options it does not understand" — RFC
+     * 3261 §8.2.2.3. We implement no extensions that a Require could name. */
+    const required = req.headers.getAll("require").filter((v) => v !== "");
+    if (required.length > 0 && req.method !== "CANCEL") {
+      respond(420, { headers: { Unsupported: required.join(", ") } });
+      return;
+    }
     // Requests within a dialog (§12.2.2).
     if (toTag !== undefined && req.method !== "CANCEL") {
       const d = this.dialogs.get(Dialog.key(req.callId, toTag, req.from.tag ?? ""));

@@ -114,7 +114,7 @@ test("a rejected call: 486 Busy Here is reported and ACKed by the transaction", 
   if (out.kind === "rejected") t.is(out.response.status, 486);
 });
 
-test("the core answers OPTIONS, 481 for unknown dialogs, 405, 501, 415 for an unknown body and 416 for an unknown scheme", async (t) => {
+test("the core answers OPTIONS, 481 for unknown dialogs, 405, 501, 420, 415 for an unknown body and 416 for an unknown scheme", async (t) => {
   const { a, bUri, aUri } = await pair(t);
   const opts = await a.request("OPTIONS", { target: bUri, from: aUri });
   t.is(opts.status, 200);
@@ -123,6 +123,9 @@ test("the core answers OPTIONS, 481 for unknown dialogs, 405, 501, 415 for an un
   t.is(bye.status, 481);
   t.is((await a.request("MESSAGE", { target: bUri, from: aUri, body: "hi" })).status, 405);
   t.is((await a.request("FROBNICATE", { target: bUri, from: aUri })).status, 501);
+  const ext = await a.request("OPTIONS", { target: bUri, from: aUri, headers: { Require: "100rel, foo" } });
+  t.is(ext.status, 420);
+  t.is(ext.headers.get("unsupported"), "100rel, foo");
   const invut = await a.invite({
     target: bUri,
     from: aUri,
