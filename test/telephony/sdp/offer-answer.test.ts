@@ -169,3 +169,12 @@ test("a dynamic payload type for PCMU is honoured", (t) => {
     [96],
   );
 });
+
+test("a baresip offer that came through Kamailio is answered like a direct one", (t) => {
+  const { answer, media } = answerOffer(fixture("kamailio-proxied-baresip-offer.sdp"), local);
+  t.is(media.codec, "PCMU");
+  t.is(media.sendEventPt, 101);
+  t.is(media.remoteAddress, "192.0.2.2");
+  t.deepEqual(answer.media[0]!.formats, ["0", "8", "101"]);
+  t.is(answer.media[0]!.attributes.find((a) => a.name === "fmtp")?.value, "101 0-15");
+});
