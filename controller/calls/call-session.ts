@@ -323,6 +323,26 @@ export class CallSession {
     }
   }
 
+  /**
+   * Plays an inmate prompt that the inmate may interrupt by typing (barge-in): it is skipped
+   * when digits are already waiting and stops at the first new digit. Only the inmate's prompts
+   * work this way; the called party's announcement cannot be cut through.
+   */
+  async playToInmate(player: AudioMediaPlayer, files: string[]): Promise<void> {
+    if (this.inmateDigits.pending > 0 || files.length === 0) return;
+    let stopByDigit: () => void = () => {};
+    const typed = new Promise<void>((resolve) => {
+      stopByDigit = resolve;
+    });
+    this.inmateDigits.onDigit = () => stopByDigit();
+    try {
+      await Promise.race([this.play(player, files), this.guard(typed)]);
+    } finally {
+      this.inmateDigits.onDigit = undefined;
+      player.stop();
+    }
+  }
+
   /** The files that speak catalogue prompt `id` in the call's language. */
   say(id: string, values?: PromptValues, lang: Language = this.language): string[] {
     return this.deps.prompts.render(id, lang, values);

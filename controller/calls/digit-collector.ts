@@ -27,9 +27,18 @@ export class DigitCollector {
     this.clock = clock;
   }
 
+  /** Digits received and not yet collected. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  /** Called on every digit as it arrives (a prompt stops when the inmate starts typing). */
+  onDigit: (() => void) | undefined;
+
   push(digit: string): void {
     this.history.push(digit);
     this.buffer.push(digit);
+    this.onDigit?.();
     const w = this.waiter;
     this.waiter = undefined;
     w?.();

@@ -40,6 +40,8 @@ export interface CallEventMap {
   "call.updated": LiveCall;
   "call.ended": LiveCall & { ending: string; chargeCents: number; billedSeconds: number };
   "call.denied": { call: LiveCall; reason: Bilingual; rule: string };
+  /** The acceptance menu has been heard whole; the called party's digit is now awaited. */
+  "call.awaitingAcceptance": { callId: string; play: number };
   "hotnumber.dialled": { call: LiveCall; number: string; note: string };
   "hotnumber.connected": { call: LiveCall; number: string; note: string };
   "fraud.extraDigits": { call: LiveCall; from: "inmate" | "called"; digits: string };

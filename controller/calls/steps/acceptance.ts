@@ -62,6 +62,7 @@ export async function runAcceptance(s: CallSession): Promise<AcceptanceOutcome> 
   for (let play = 1; play <= config.acceptancePromptPlays; play++) {
     await s.play(toCalled, play === 1 ? [...announcement, ...menu] : [...who, ...menu]);
     s.calledDigits.flush();
+    s.deps.bus.emit("call.awaitingAcceptance", { callId: s.id, play });
     for (;;) {
       const d = await s.guard(s.calledDigits.next(config.responseTimeoutSec * 1000));
       if (d === undefined) break; // silence: repeat the announcement

@@ -17,7 +17,7 @@ export async function chooseLanguage(s: CallSession): Promise<Language> {
     files.push(...s.say("inmate.language-choice", { key: prompts.sayKey("1", "en") }, "en"));
     files.push(...s.say("inmate.language-choice", { key: prompts.sayKey("2", "es") }, "es"));
   }
-  await s.play(player, files);
+  await s.playToInmate(player, files);
   if (!config.languageChoice) return config.defaultLanguage;
   const d = await s.guard(s.inmateDigits.next(config.languageTimeoutMs));
   if (d === "1") return "en";
@@ -30,7 +30,7 @@ export async function identify(s: CallSession): Promise<CallerIdentity | undefin
   const player = s.player();
   player.startTransmit(s.handsetPort());
   for (let attempt = 1; attempt <= config.pinAttempts; attempt++) {
-    await s.play(player, s.say("inmate.enter-pin"));
+    await s.playToInmate(player, s.say("inmate.enter-pin"));
     const { digits } = await s.guard(
       s.inmateDigits.collect({
         maxDigits: config.pinMaxDigits,

@@ -15,7 +15,7 @@ export async function enterNumber(s: CallSession): Promise<AllowedCall | DeniedC
   player.startTransmit(s.handsetPort());
   let last: DeniedCall | undefined;
   for (let attempt = 1; attempt <= config.numberAttempts; attempt++) {
-    await s.play(player, s.say("inmate.enter-number"));
+    await s.playToInmate(player, s.say("inmate.enter-number"));
     const { digits } = await s.guard(
       s.inmateDigits.collect({
         maxDigits: MAX_DIALLED,

@@ -1,0 +1,168 @@
+/**
+ * The controller's call path, assembled: the SIP endpoint (registrar for the handsets, the
+ * account that takes their calls, the account that calls the trunk), the prompt library, the
+ * recording vault and its signing key, the domain snapshots, and the call manager.
+ *
+ * Start-up first closes whatever a crash left open: call records still "in progress" and
+ * recordings without a seal (repaired so they stay playable, sealed as "interrupted").
+ */
+import { createHmac, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { Account, Endpoint, Registration } from "../telephony/api.ts";
+import { type Clock, SystemClock } from "../telephony/clock.ts";
+import { createEndpoint } from "../telephony/ua/endpoint.ts";
+import { CallManager } from "./calls/call-manager.ts";
+import { DEFAULT_FLOW_CONFIG, type FlowConfig } from "./calls/call-session.ts";
+import { DomainCallPorts } from "./calls/domain-ports.ts";
+import { CallEventBus } from "./calls/events.ts";
+import type { Bilingual, StationInfo } from "./calls/ports.ts";
+import { FileVault } from "./calls/vault.ts";
+import { SnapshotCache } from "./domain/load-snapshot.ts";
+import { buildPrompts } from "./prompts/build-prompts.ts";
+import { PromptLibrary } from "./prompts/library.ts";
+import { unsealedRecordings } from "./recordings/integrity.ts";
+import { recoverRecording } from "./recordings/repair.ts";
+import { loadOrCreateSigningKey } from "./recordings/signing-key.ts";
+import { recoverInterruptedCalls } from "./store/call-records.ts";
+import type { DomainStore } from "./store/domain-store.ts";
+
+export interface CallServiceOptions {
+  ds: DomainStore;
+  dataDir: string;
+  /** Where the handsets send SIP (and the controller's own address in Contact/SDP). */
+  sip: { host: string; port: number; publicAddress?: string };
+  /** The trunk: an E.164 number is reached at sip:<number>@host:port. */
+  trunk: { host: string; port: number };
+  /** Secret from which each station's SIP password is derived (see `stationPassword`). */
+  sipSecret: string;
+  realm?: string;
+  providerName?: string;
+  flow?: Partial<FlowConfig>;
+  clock?: Clock;
+  /** Generated prompts; shared between runs so they are built once. */
+  promptsDir?: string;
+  killed?: (station: StationInfo) => Bilingual | undefined;
+  log?: (msg: string) => void;
+}
+
+export interface CallService {
+  readonly endpoint: Endpoint;
+  readonly sipPort: number;
+  readonly calls: CallManager;
+  readonly bus: CallEventBus;
+  readonly ports: DomainCallPorts;
+  readonly prompts: PromptLibrary;
+  readonly vault: FileVault;
+  readonly publicKeyPem: string;
+  /** Records closed and recordings sealed as interrupted at start-up. */
+  readonly recovered: { records: string[]; recordings: string[] };
+  registrations(): Registration[];
+  stop(): Promise<void>;
+}
+
+/** A station's SIP password: HMAC-SHA256(secret, station id), so no password table is needed. */
+export function stationPassword(secret: string, stationId: string): string {
+  return createHmac("sha256", secret).update(stationId).digest("base64url").slice(0, 24);
+}
+
+export async function startCallService(opts: CallServiceOptions): Promise<CallService> {
+  const clock = opts.clock ?? new SystemClock();
+  const log = opts.log ?? (() => {});
+  const ds = opts.ds;
+  const recordingsDir = path.join(opts.dataDir, "recordings");
+  const key = loadOrCreateSigningKey(path.join(opts.dataDir, "keys"));
+
+  // 1. What a crash left behind.
+  const records = await recoverInterruptedCalls(ds, clock.now());
+  const recordings: string[] = [];
+  if (existsSync(recordingsDir)) {
+    for (const file of await unsealedRecordings(recordingsDir)) {
+      if (file.includes(`${path.sep}names${path.sep}`)) continue;
+      const callId = path.basename(file, ".wav");
+      const row = await ds.db.selectFrom("callRecords").select("startedAt").where("id", "=", callId).executeTakeFirst();
+      const r = await recoverRecording(file, { callId, startedAt: row?.startedAt ?? 0 }, key, clock);
+      if (r.seal) {
+        recordings.push(callId);
+        await ds.db
+          .updateTable("callRecords")
+          .set({ recordingFile: file, recordingHash: r.seal.sha256, recordingSignature: r.seal.signature })
+          .where("id", "=", callId)
+          .where("privileged", "=", 0)
+          .execute();
+      }
+    }
+  }
+  if (records.length || recordings.length) {
+    log(`recovered after a restart: ${records.length} call record(s), ${recordings.length} recording(s)`);
+  }
+
+  // 2. Prompts (built once, by content hash) and the rules.
+  const promptsDir = opts.promptsDir ?? path.join(opts.dataDir, "prompts");
+  await buildPrompts(promptsDir);
+  const prompts = new PromptLibrary({
+    generatedDir: promptsDir,
+    overrideDir: path.join(opts.dataDir, "prompt-overrides"),
+  });
+  const cache = new SnapshotCache(ds);
+  const ports = new DomainCallPorts({ ds, cache, killed: opts.killed });
+  await ports.refresh();
+
+  // 3. SIP: registrar for the handsets, one account for their calls, one towards the trunk.
+  const endpoint = createEndpoint({ clock, userAgent: "Yardline controller" });
+  const { port: sipPort } = await endpoint.transportCreate("udp", {
+    host: opts.sip.host,
+    port: opts.sip.port,
+    ...(opts.sip.publicAddress ? { publicAddress: opts.sip.publicAddress } : {}),
+  });
+  const realm = opts.realm ?? "yardline";
+  endpoint.registrarStart(realm, (username) =>
+    ports.station(username) ? { password: stationPassword(opts.sipSecret, username) } : undefined,
+  );
+  const host = opts.sip.publicAddress ?? opts.sip.host;
+  const handsets: Account = endpoint.accountCreate({ idUri: `sip:controller@${host}` });
+  const trunkAccount: Account = endpoint.accountCreate({
+    idUri: `sip:yardline@${host}`,
+    registrarUri: undefined,
+    inbandDtmf: true,
+  });
+
+  const bus = new CallEventBus((event, err) => log(`observer of ${event} failed: ${String(err)}`));
+  const vault = new FileVault(recordingsDir, key, clock);
+  let channel = 0;
+  const calls = new CallManager({
+    clock,
+    media: endpoint,
+    trunk: { account: trunkAccount, uriFor: (e164) => `sip:${e164}@${opts.trunk.host}:${opts.trunk.port}` },
+    rules: ports,
+    records: ports,
+    prompts,
+    vault,
+    bus,
+    config: { ...DEFAULT_FLOW_CONFIG, ...opts.flow },
+    providerName: opts.providerName ?? "Yardline",
+    newCallId: () => randomUUID(),
+    recorderChannel: () => (channel = (channel % 9999) + 1),
+  });
+  calls.listen(handsets);
+  calls.refuseInbound(trunkAccount);
+
+  return {
+    endpoint,
+    sipPort,
+    calls,
+    bus,
+    ports,
+    prompts,
+    vault,
+    publicKeyPem: key.publicKeyPem,
+    recovered: { records, recordings },
+    registrations: () => endpoint.registrations(),
+    async stop() {
+      await calls.stop();
+      ports.stop();
+      cache.stop();
+      await endpoint.libDestroy();
+    },
+  };
+}
