@@ -2,7 +2,7 @@
  * The UAS side of an initial INVITE (RFC 3261 §13.3): provisional responses, the 2xx that
  * creates the dialog (and its retransmission until ACK, §13.3.1.4), rejection, and CANCEL.
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./ids.ts";
 import { Dialog } from "./dialog.ts";
 import { Emitter } from "./emitter.ts";
 import type { InviteServerTransaction } from "./invite-server-transaction.ts";
@@ -32,7 +32,7 @@ export class IncomingInvite extends Emitter<IncomingInviteEvents> {
   readonly request: SipRequest;
   readonly source: Destination;
   /** "the UAS MUST add a tag to the To header field in the response" — RFC 3261 §8.2.6.2 */
-  readonly toTag = randomBytes(6).toString("hex");
+  readonly toTag = randomHex(6);
   session: SipSession | undefined;
   private state_: IncomingInviteState = "pending";
   private readonly ua: UaCore;

@@ -4,7 +4,7 @@
  * (RFC 3261 §17.1.3 and §17.2.3). What matches no transaction goes to the transaction user
  * (the user-agent core): ACKs for 2xx and retransmitted 2xx responses.
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./ids.ts";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { Clock } from "../clock.ts";
@@ -58,7 +58,7 @@ export interface TransactionLayerOptions {
 }
 
 export function newBranch(): string {
-  return BRANCH_COOKIE + randomBytes(8).toString("hex");
+  return BRANCH_COOKIE + randomHex(8);
 }
 
 export class TransactionLayer {

@@ -9,7 +9,7 @@
  *   call.on("accepted", (session) => session.bye());
  *   ua.on("invite", (inv) => inv.accept({ body: answerSdp }));
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./ids.ts";
 import type { Clock } from "../clock.ts";
 import { Dialog } from "./dialog.ts";
 import { Emitter } from "./emitter.ts";
@@ -155,9 +155,9 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
     const protocol = protocolOf(opts.proxies?.[0] ?? opts.target);
     for (const p of opts.proxies ?? []) h.append("Route", p.startsWith("<") ? p : `<${p}>`);
     h.append("Max-Forwards", "70");
-    h.append("From", `${angle(opts.from)};tag=${randomBytes(6).toString("hex")}`);
+    h.append("From", `${angle(opts.from)};tag=${randomHex(6)}`);
     h.append("To", angle(opts.to ?? opts.target));
-    h.append("Call-ID", `${randomBytes(12).toString("hex")}@${this.layer.transports[0]?.publicAddress ?? "yardline"}`);
+    h.append("Call-ID", `${randomHex(12)}@${this.layer.transports[0]?.publicAddress ?? "yardline"}`);
     h.append("CSeq", `${1 + Math.floor(Math.random() * 10_000)} ${method}`);
     if (method !== "REGISTER" || !opts.headers?.Contact) h.append("Contact", this.contactFor(protocol));
     if (this.userAgent) h.append("User-Agent", this.userAgent);
@@ -274,7 +274,7 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
 
   private onRequest(req: SipRequest, tx: ServerTransaction, source: Destination): void {
     const toTag = req.to.tag;
-    const respond = this.responder(req, tx, toTag ?? randomBytes(6).toString("hex"));
+    const respond = this.responder(req, tx, toTag ?? randomHex(6));
     // "If the Request-URI uses a scheme not supported by the UAS, it SHOULD reject the request
     // with a 416 (Unsupported URI Scheme) response." — RFC 3261 §8.2.2.1
     let ruri: SipUri | OpaqueUri;
@@ -396,6 +396,7 @@ function angle(uri: string): string {
 }
 
 function protocolOf(uri: string): TransportProtocol | undefined {
+  if (!/;\s*transport=/i.test(uri)) return undefined;
   try {
     const na = NameAddr.parse(uri);
     const t = na.sipUri?.params.get("transport");
