@@ -1,0 +1,110 @@
+import { join } from "node:path";
+import test from "ava";
+import type { AudioMedia, Call } from "../../../telephony/api.ts";
+import { SdpNegotiationError } from "../../../telephony/sdp/offer-answer.ts";
+import { createEndpoint } from "../../../telephony/ua/endpoint.ts";
+import { fileHasFrequency } from "../../support/audio.ts";
+import { collectDtmf, delay, loopbackEndpoint, tempDir, until, waitState } from "./helpers.ts";
+
+async function pair(
+  t: { teardown(fn: () => unknown): void },
+  opts: { bCodecs?: ("PCMU" | "PCMA")[]; aCodecs?: ("PCMU" | "PCMA")[]; inband?: boolean } = {},
+) {
+  const a = await loopbackEndpoint();
+  const b = await loopbackEndpoint();
+  t.teardown(() => a.ep.libDestroy());
+  t.teardown(() => b.ep.libDestroy());
+  const alice = a.ep.accountCreate({ idUri: "sip:alice@127.0.0.1" });
+  const bob = b.ep.accountCreate({ idUri: "sip:bob@127.0.0.1", inbandDtmf: opts.inband ?? false });
+  return { a, b, alice, bob };
+}
+
+test("an offer with no codec we take is answered 488 Not Acceptable Here", async (t) => {
+  const pcmuOnly = createEndpoint({ media: { codecs: ["PCMU"] } });
+  t.teardown(() => pcmuOnly.libDestroy());
+  const { port } = await pcmuOnly.transportCreate("udp", { host: "127.0.0.1", port: 0 });
+  const pcmaOnly = createEndpoint({ media: { codecs: ["PCMA"] } });
+  t.teardown(() => pcmaOnly.libDestroy());
+  await pcmaOnly.transportCreate("udp", { host: "127.0.0.1", port: 0 });
+  let answerError: unknown;
+  pcmuOnly.accountCreate({ idUri: "sip:bob@127.0.0.1" }).on("incomingCall", (c) => {
+    c.answer().catch((e: unknown) => {
+      answerError = e;
+    });
+  });
+  const call = pcmaOnly.accountCreate({ idUri: "sip:alice@127.0.0.1" }).makeCall(`sip:bob@127.0.0.1:${port}`);
+  await waitState(call, "DISCONNECTED");
+  t.is(call.getInfo().lastStatusCode, 488);
+  t.true(answerError instanceof SdpNegotiationError);
+});
+
+test("re-INVITE both ways (hold, then unhold) keeps the call CONFIRMED and audio flows afterwards", async (t) => {
+  const { a, b, alice, bob } = await pair(t);
+  let incoming: Call | undefined;
+  bob.on("incomingCall", (c) => {
+    incoming = c;
+    void c.answer();
+  });
+  const call = alice.makeCall(`sip:bob@127.0.0.1:${b.port}`);
+  await waitState(call, "CONFIRMED");
+  await until(() => incoming?.getInfo().state === "CONFIRMED", 5000, "callee CONFIRMED");
+  const callee = incoming as Call;
+  await call.reinvite({ hold: true });
+  await callee.reinvite({ hold: true });
+  await callee.reinvite();
+  await call.reinvite();
+  t.is(call.getInfo().state, "CONFIRMED");
+  t.is(callee.getInfo().state, "CONFIRMED");
+
+  const dir = tempDir("yl-reinvite-");
+  const rec = await b.ep.createRecorder(join(dir, "bob.wav"));
+  (callee.getAudioMedia() as AudioMedia).startTransmit(rec.left);
+  const tone = a.ep.createToneGenerator();
+  tone.play([{ freq1: 1200, onMs: 1000, offMs: 0 }], true);
+  tone.startTransmit(call.getAudioMedia() as AudioMedia);
+  await delay(1000);
+  await rec.close();
+  tone.destroy();
+  t.true(fileHasFrequency(join(dir, "bob.wav"), 1200, { channel: 0, minRatio: 0.5 }));
+});
+
+test("an account with inbandDtmf reports DTMF tones heard in the audio as method inband", async (t) => {
+  const { a, b, alice, bob } = await pair(t, { inband: true });
+  let incoming: Call | undefined;
+  bob.on("incomingCall", (c) => {
+    incoming = c;
+    void c.answer();
+  });
+  const call = alice.makeCall(`sip:bob@127.0.0.1:${b.port}`);
+  await waitState(call, "CONFIRMED");
+  await until(() => incoming?.getInfo().state === "CONFIRMED", 5000, "callee CONFIRMED");
+  const digits = collectDtmf(incoming as Call);
+  const tone = a.ep.createToneGenerator();
+  t.teardown(() => tone.destroy());
+  // "8" is 852 Hz + 1336 Hz; 120 ms on, well above the Q.24 minimum of 40 ms.
+  tone.play([{ freq1: 852, freq2: 1336, onMs: 120, offMs: 200, levelDbm0: -10 }], false);
+  tone.startTransmit(call.getAudioMedia() as AudioMedia);
+  await until(() => digits.length >= 1, 5000, "an in-band digit");
+  t.is(digits[0]?.digit, "8");
+  t.is(digits[0]?.method, "inband");
+});
+
+test("a callee's 180 then 200 is seen by the caller as EARLY then CONFIRMED; info events carry INFO bodies", async (t) => {
+  const { b, alice, bob } = await pair(t);
+  let incoming: Call | undefined;
+  bob.on("incomingCall", (c) => {
+    incoming = c;
+    void c.answer({ statusCode: 180 });
+  });
+  const call = alice.makeCall(`sip:bob@127.0.0.1:${b.port}`);
+  await waitState(call, "EARLY");
+  t.is(call.getInfo().lastStatusCode, 180);
+  await (incoming as Call).answer();
+  await waitState(call, "CONFIRMED");
+  const infos: [string, string][] = [];
+  (incoming as Call).on("info", (type, body) => infos.push([type, body]));
+  t.is(await call.sendInfo("text/plain", "hello"), 200);
+  await until(() => infos.length > 0, 5000, "INFO");
+  t.deepEqual(infos[0], ["text/plain", "hello"]);
+  await call.hangup();
+});
