@@ -10,6 +10,7 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { AuditInput } from "../access/audit.ts";
 import type { Permission } from "../access/permissions.ts";
 import { canSeeFacility, type Principal } from "../access/principal.ts";
 import { ApiError, badRequest, ErrorCodes, unauthenticated } from "../api/errors.ts";
@@ -42,6 +43,8 @@ export interface AlertRouteOptions {
   /** Who may see alerts and who may acknowledge them (any one of each list). */
   viewPermissions: readonly Permission[];
   ackPermissions: readonly Permission[];
+  /** The audit trail (access.audit): acknowledgements and configuration changes are recorded. */
+  audit?: { record(input: AuditInput): Promise<unknown> };
   /** Editing recipients, rotations, routes and thresholds; absent = no config routes. */
   configuration?: { store: AlertConfigStore; permissions: readonly Permission[]; clock: Pick<Clock, "now"> };
 }
@@ -214,6 +217,17 @@ export async function alertApiRoutes(app: FastifyInstance, opts: AlertRouteOptio
       if (!a || !canSeeFacility(p, a.facilityId)) throw notFound();
       const res = await alerts.acknowledge(a.id, p.displayName);
       const after = (await alerts.getAlert(a.id)) ?? a;
+      await opts.audit?.record({
+        actorId: p.userId,
+        actorName: p.username,
+        action: "alert.acknowledge",
+        entity: "alert",
+        entityId: a.id,
+        facilityId: a.facilityId,
+        before: { state: a.state },
+        after: { state: after.state, acknowledgedBy: after.acknowledgedBy, byThisRequest: res?.acknowledged ?? false },
+        ip: request.ip,
+      });
       return { acknowledged: res?.acknowledged ?? false, alert: alertView(after) };
     },
   );
@@ -259,8 +273,19 @@ export async function alertApiRoutes(app: FastifyInstance, opts: AlertRouteOptio
         if (problems.length > 0) throw badRequest("The alert configuration has problems.", problems);
         const p = principal(request);
         const at = configuration.clock.now();
+        const before = (await configuration.store.load())?.config ?? alerts.currentConfig();
         await configuration.store.save(request.body, p.displayName, at);
         alerts.updateConfig(request.body);
+        await opts.audit?.record({
+          actorId: p.userId,
+          actorName: p.username,
+          action: "alert.config.update",
+          entity: "alert-config",
+          entityId: "current",
+          before,
+          after: request.body,
+          ip: request.ip,
+        });
         return { config: request.body, updatedAt: iso(at), updatedBy: p.displayName };
       },
     );

@@ -1,6 +1,7 @@
 import websocket from "@fastify/websocket";
 import test, { type ExecutionContext } from "ava";
 import Fastify from "fastify";
+import type { AuditInput } from "../../../controller/access/audit.ts";
 import type { Principal } from "../../../controller/access/principal.ts";
 import { alertApiRoutes, alertLinkRoutes, type LiveMessage } from "../../../controller/alerts/alert-routes.ts";
 import { AlertService } from "../../../controller/alerts/alert-service.ts";
@@ -62,15 +63,21 @@ async function setup(t: ExecutionContext) {
           : null;
   });
   await app.register(websocket);
+  const audited: AuditInput[] = [];
   await app.register(
     async (api) =>
-      alertApiRoutes(api, { alerts: svc, viewPermissions: ["menu.dashboard"], ackPermissions: ["action.monitor"] }),
+      alertApiRoutes(api, {
+        alerts: svc,
+        viewPermissions: ["menu.dashboard"],
+        ackPermissions: ["action.monitor"],
+        audit: { record: async (e) => audited.push(e) },
+      }),
     { prefix: "/api" },
   );
   await app.register(async (root) => alertLinkRoutes(root, { alerts: svc }));
   await app.ready();
   t.teardown(() => app.close());
-  return { svc, app, email, clock };
+  return { svc, app, email, clock, audited };
 }
 
 test("the alert list shows only alerts in the caller's facilities", async (t) => {
@@ -91,7 +98,7 @@ test("the alert list shows only alerts in the caller's facilities", async (t) =>
 });
 
 test("acknowledging from the UI records who did it and shows the delivery log", async (t) => {
-  const { svc, app, clock, email } = await setup(t);
+  const { svc, app, clock, email, audited } = await setup(t);
   svc.raise({ type: "trunk-unreachable", facilityId: "F1", trunkId: "T1" });
   await svc.idle();
   const [a] = await svc.recentAlerts();
@@ -111,6 +118,10 @@ test("acknowledging from the UI records who did it and shows the delivery log", 
   const body = res.json<{ acknowledged: boolean; alert: { state: string; acknowledgedBy: string } }>();
   t.true(body.acknowledged);
   t.is(body.alert.acknowledgedBy, "Lt. Diaz");
+  t.deepEqual(
+    audited.map((e) => [e.action, e.actorName, e.entityId, e.facilityId]),
+    [["alert.acknowledge", "lt.diaz", a?.id, "F1"]],
+  );
   clock.advance(30 * minute);
   await svc.idle();
   t.is(email.sent.length, 1, "no escalation after the acknowledgement");

@@ -1,5 +1,6 @@
 import test from "ava";
 import Fastify from "fastify";
+import type { AuditInput } from "../../../controller/access/audit.ts";
 import type { Principal } from "../../../controller/access/principal.ts";
 import { alertApiRoutes } from "../../../controller/alerts/alert-routes.ts";
 import { AlertService } from "../../../controller/alerts/alert-service.ts";
@@ -67,6 +68,7 @@ test("an administrator's threshold, saved through the API, applies to the next e
   t.teardown(() => svc.stop());
   const configStore = AlertConfigStore.from(store);
 
+  const audited: AuditInput[] = [];
   const app = Fastify();
   installErrorHandler(app);
   app.decorateRequest("principal", null);
@@ -93,6 +95,7 @@ test("an administrator's threshold, saved through the API, applies to the next e
         viewPermissions: ["menu.dashboard"],
         ackPermissions: ["action.monitor"],
         configuration: { store: configStore, permissions: ["admin.settings"], clock },
+        audit: { record: async (e) => audited.push(e) },
       }),
     { prefix: "/api" },
   );
@@ -113,6 +116,11 @@ test("an administrator's threshold, saved through the API, applies to the next e
   const saved = await app.inject({ method: "PUT", url: "/api/alerts/config", payload: good });
   t.is(saved.statusCode, 200);
   t.is(saved.json<{ updatedBy: string }>().updatedBy, "Admin One");
+  t.deepEqual(
+    audited.map((e) => [e.action, e.actorName, (e.after as AlertConfig).thresholds[0]?.limit]),
+    [["alert.config.update", "admin", 2]],
+    "only the accepted change is audited here; the rejected one never reached the store",
+  );
 
   svc.observe("call-blocked", "F1");
   svc.observe("call-blocked", "F1");
