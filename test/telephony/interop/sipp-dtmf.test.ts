@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import test from "ava";
 import type { Call } from "../../../telephony/api.ts";
 import { freePort, startSipp } from "../../support/sipp.ts";
-import { collectDtmf, loopbackEndpoint, until, waitState } from "../ua/helpers.ts";
+import { collectDtmf, loopbackEndpoint, until, waitState, waitUdpBound } from "../ua/helpers.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/interop/${name}`, import.meta.url), "utf8");
 
@@ -88,7 +88,7 @@ test("Yardline calling SIPp: digits 1 and 9 SIPp sends after answering are repor
     ],
   });
   t.teardown(() => sipp.stop());
-  await new Promise((r) => setTimeout(r, 300)); // SIPp binds its socket
+  await waitUdpBound(sippPort);
   const call = acc.makeCall(`sip:sipp@127.0.0.1:${sippPort}`);
   const digits = collectDtmf(call);
   await waitState(call, "CONFIRMED");
@@ -102,3 +102,45 @@ test("Yardline calling SIPp: digits 1 and 9 SIPp sends after answering are repor
   );
   t.is(call.getInfo().disconnectReason, "local hangup");
 });
+
+function authTrunk(sippPort: number, mediaPort: number) {
+  return startSipp({
+    scenario: { name: "uas-auth.xml", xml: fixture("uas-auth.xml") },
+    args: ["-sf", "uas-auth.xml", "-i", "127.0.0.1", "-p", String(sippPort), "-mi", "127.0.0.1"].concat([
+      "-mp",
+      String(mediaPort),
+      "-m",
+      "1",
+      "-timeout",
+      "20s",
+    ]),
+  });
+}
+
+for (const [password, expected] of [
+  ["hunter2", "CONFIRMED"],
+  ["wrong", "403"],
+] as const) {
+  test(`Yardline calling a SIPp trunk that answers 401: the INVITE retried with ${password === "hunter2" ? "the right" : "a wrong"} password is ${expected === "CONFIRMED" ? "answered" : "refused 403"} by SIPp's own digest check`, async (t) => {
+    const { ep } = await loopbackEndpoint();
+    t.teardown(() => ep.libDestroy());
+    const sippPort = await freePort();
+    const sipp = authTrunk(sippPort, await freePort());
+    t.teardown(() => sipp.stop());
+    await waitUdpBound(sippPort);
+    const acc = ep.accountCreate({
+      idUri: "sip:station-3@127.0.0.1",
+      credentials: [{ realm: "trunk.example", username: "station-3", password }],
+    });
+    const call = acc.makeCall(`sip:5551234@127.0.0.1:${sippPort}`);
+    if (expected === "CONFIRMED") {
+      await waitState(call, "CONFIRMED");
+      await call.hangup();
+    } else {
+      await waitState(call, "DISCONNECTED");
+      t.is(call.getInfo().lastStatusCode, 403);
+    }
+    const result = await sipp.exited;
+    t.is(result.code, 0, result.stdout.slice(-1500) + result.stderr);
+  });
+}

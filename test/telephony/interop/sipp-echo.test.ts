@@ -7,7 +7,7 @@ import test from "ava";
 import type { AudioMedia } from "../../../telephony/api.ts";
 import { fileHasFrequency, readWav, toneLevelDbm0 } from "../../support/audio.ts";
 import { freePort, startSipp } from "../../support/sipp.ts";
-import { delay, loopbackEndpoint, tempDir, waitState } from "../ua/helpers.ts";
+import { delay, loopbackEndpoint, tempDir, waitState, waitUdpBound } from "../ua/helpers.ts";
 
 test("Yardline calling `sipp -sn uas -rtp_echo` hears its own 1 kHz tone echoed back", async (t) => {
   const { ep } = await loopbackEndpoint();
@@ -35,7 +35,7 @@ test("Yardline calling `sipp -sn uas -rtp_echo` hears its own 1 kHz tone echoed 
     ],
   });
   t.teardown(() => sipp.stop());
-  await delay(300); // SIPp binds its socket
+  await waitUdpBound(sippPort);
   const call = acc.makeCall(`sip:service@127.0.0.1:${sippPort}`);
   await waitState(call, "CONFIRMED");
   const audio = call.getAudioMedia() as AudioMedia;

@@ -10,7 +10,7 @@ import type { AudioMedia, Call } from "../../../telephony/api.ts";
 import { sine, writeWav } from "../../support/audio.ts";
 import { startBaresip } from "../../support/baresip.ts";
 import { freePort, startSipp } from "../../support/sipp.ts";
-import { delay, loopbackEndpoint, tempDir, until, waitState } from "../ua/helpers.ts";
+import { delay, loopbackEndpoint, tempDir, until, waitState, waitUdpBound } from "../ua/helpers.ts";
 
 const RTP_TIMEOUT_MS = 2000;
 
@@ -61,7 +61,7 @@ test("SIPp killed with SIGKILL mid-call: the call ends on ICMP unreachable or RT
     ].concat(["-rtp_echo", "-m", "1", "-timeout", "30s"]),
   });
   t.teardown(() => sipp.stop());
-  await delay(300); // SIPp binds its socket
+  await waitUdpBound(sippPort);
   const call = acc.makeCall(`sip:service@127.0.0.1:${sippPort}`);
   await waitState(call, "CONFIRMED");
   const stopTone = sendTone(ep, call);

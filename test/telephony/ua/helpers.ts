@@ -2,7 +2,7 @@
  * Small helpers for the user-agent tests: endpoints on loopback, waiting for call states and
  * events with generous timeouts (the wait decides nothing; the assertion after it does).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Call, CallState, DtmfEvent } from "../../../telephony/api.ts";
@@ -52,4 +52,19 @@ export function tempDir(prefix: string): string {
 
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Resolves once something has bound UDP `port` (read from /proc/net/udp, so the probe never
+ * competes with the peer for the port).
+ */
+export async function waitUdpBound(port: number, timeoutMs = 10_000): Promise<void> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")} `;
+  const start = Date.now();
+  for (;;) {
+    const table = readFileSync("/proc/net/udp", "utf8");
+    if (table.split("\n").some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex.trim()))) return;
+    if (Date.now() - start > timeoutMs) throw new Error(`nothing bound UDP port ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
