@@ -43,6 +43,12 @@ export function isWs(c: string | undefined): boolean {
  */
 export function readQuoted(s: string, i: number): { value: string; end: number } {
   if (s[i] !== '"') throw new SipSyntaxError("expected quoted string");
+  // Fast path: no escapes before the closing quote.
+  const close = s.indexOf('"', i + 1);
+  if (close > 0) {
+    const slash = s.indexOf("\\", i + 1);
+    if (slash < 0 || slash > close) return { value: s.slice(i + 1, close), end: close + 1 };
+  }
   let out = "";
   let j = i + 1;
   while (j < s.length) {
@@ -85,6 +91,7 @@ export function readToken(s: string, i: number): { value: string; end: number } 
  * separating each value with a comma").
  */
 export function splitList(value: string): string[] {
+  if (!value.includes(",")) return [value.trim()];
   const out: string[] = [];
   let depthAngle = 0;
   let inQuote = false;

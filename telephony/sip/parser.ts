@@ -7,7 +7,7 @@
  * `partial` to build that answer (RFC 3261 §16.3 / §8.2: a malformed request gets 400 "if it
  * can").
  */
-import { SipSyntaxError, TOKEN_RE } from "./grammar.ts";
+import { SipSyntaxError, splitList, TOKEN_RE } from "./grammar.ts";
 import { SipHeaders } from "./headers.ts";
 import { type CSeq, type SipMessage, SipRequest, SipResponse } from "./message.ts";
 import { NameAddr } from "./name-addr.ts";
@@ -118,13 +118,13 @@ function parseUnsafe(data: Buffer, opts: ParseOptions): ParseResult {
   const partial = { headers, isRequest };
   if (versionError) return fail("unsupported SIP version", partial, 505);
 
-  const counts = new Map<string, number>();
-  for (const f of headers.fields) counts.set(f.key, (counts.get(f.key) ?? 0) + 1);
-  for (const key of REQUIRED) if (!counts.has(key)) return fail(`missing ${key}`, partial);
-  for (const key of SINGLE) if ((counts.get(key) ?? 0) > 1) return fail(`more than one ${key}`, partial);
+  // One pass: counts, first values and the rows of the list headers validation reads.
+  const index = indexHeaders(headers);
+  for (const key of REQUIRED) if (index.first[key] === undefined) return fail(`missing ${key}`, partial);
+  for (const key of SINGLE) if ((index.count[key] ?? 0) > 1) return fail(`more than one ${key}`, partial);
 
   // Content-Length and body framing.
-  const clText = headers.get("content-length");
+  const clText = index.first["content-length"];
   let bodyLength: number;
   const available = data.length - bodyStart;
   if (clText !== undefined) {
@@ -145,7 +145,7 @@ function parseUnsafe(data: Buffer, opts: ParseOptions): ParseResult {
 
   let checked: Checked;
   try {
-    checked = validate(headers, isRequest, method);
+    checked = validate(index, isRequest, method);
     if (isRequest) {
       if (ruri.startsWith("<")) throw new SipSyntaxError("Request-URI in angle brackets");
       const uri = parseUri(ruri);
@@ -191,35 +191,58 @@ interface Checked {
   cseq: CSeq;
 }
 
+interface HeaderIndex {
+  first: Record<string, string | undefined>;
+  count: Record<string, number | undefined>;
+  /** Rows of the list headers validation reads, split on commas. */
+  lists: Record<"via" | "contact" | "route" | "record-route", string[]>;
+}
+
+function indexHeaders(headers: SipHeaders): HeaderIndex {
+  const first: Record<string, string | undefined> = Object.create(null);
+  const count: Record<string, number | undefined> = Object.create(null);
+  const lists: HeaderIndex["lists"] = { via: [], contact: [], route: [], "record-route": [] };
+  for (const f of headers.fields) {
+    const k = f.key;
+    if (first[k] === undefined) first[k] = f.value;
+    count[k] = (count[k] ?? 0) + 1;
+    if (k === "via" || k === "contact" || k === "route" || k === "record-route") {
+      for (const v of splitList(f.value)) lists[k].push(v);
+    }
+  }
+  return { first, count, lists };
+}
+
 /** Validates the header fields the stack relies on; throws SipSyntaxError. */
-function validate(h: SipHeaders, isRequest: boolean, method: string): Checked {
-  const vias = h.getAll("via").map((v) => Via.parse(v));
-  const to = NameAddr.parse(h.get("to") as string);
-  const from = NameAddr.parse(h.get("from") as string);
-  const callId = h.get("call-id") as string;
+function validate(index: HeaderIndex, isRequest: boolean, method: string): Checked {
+  const h = index.first;
+  const vias: Via[] = [];
+  for (const v of index.lists.via) vias.push(Via.parse(v));
+  const to = NameAddr.parse(h.to as string);
+  const from = NameAddr.parse(h.from as string);
+  const callId = h["call-id"] as string;
   // callid = word [ "@" word ] — no whitespace (RFC 3261 §25.1)
   if (!callId || /\s/.test(callId)) throw new SipSyntaxError("bad Call-ID");
-  const cseq = /^(\d+)[ \t]+(\S+)$/.exec(h.get("cseq") as string);
+  const cseq = /^(\d+)[ \t]+(\S+)$/.exec(h.cseq as string);
   if (!cseq || Number(cseq[1]) > MAX_CSEQ || !TOKEN_RE.test(cseq[2] as string)) throw new SipSyntaxError("bad CSeq");
   // "the method MUST match that of the request" RFC 3261 §8.1.1.5 (RFC 4475 mismatch01/02)
   if (isRequest && cseq[2] !== method && !(method === "ACK" && cseq[2] === "ACK")) {
     throw new SipSyntaxError("CSeq method does not match the request method");
   }
-  const mf = h.get("max-forwards");
+  const mf = h["max-forwards"];
   // Max-Forwards = 1*DIGIT; "any integer in the range 0-255" RFC 3261 §20.22
   if (mf !== undefined && (!DIGITS_RE.test(mf) || Number(mf) > 255)) throw new SipSyntaxError("bad Max-Forwards");
-  const expires = h.get("expires");
+  const expires = h.expires;
   if (expires !== undefined) checkDelta(expires, "Expires");
-  for (const c of h.getAll("contact")) {
+  for (const c of index.lists.contact) {
     if (c === "*") continue;
     const na = NameAddr.parse(c);
     const e = na.params.get("expires");
     if (e !== undefined && e !== null) checkDelta(e, "Contact expires");
   }
-  for (const name of ["route", "record-route"] as const) {
-    for (const r of h.getAll(name)) NameAddr.parse(r);
-  }
-  const date = h.get("date");
+  for (const r of index.lists.route) NameAddr.parse(r);
+  for (const r of index.lists["record-route"]) NameAddr.parse(r);
+  const date = h.date;
   if (date !== undefined && !DATE_RE.test(date)) throw new SipSyntaxError("bad Date");
   return { vias, to, from, cseq: { seq: Number(cseq[1]), method: cseq[2] as string } };
 }
