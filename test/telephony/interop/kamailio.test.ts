@@ -7,13 +7,18 @@ import { join } from "node:path";
 import test from "ava";
 import type { AudioMedia, Call } from "../../../telephony/api.ts";
 import { fileHasFrequency } from "../../support/audio.ts";
-import { startKamailio } from "../../support/kamailio.ts";
+import { proxyConfig, startKamailio } from "../../support/kamailio.ts";
 import { freePort } from "../../support/sipp.ts";
 import { delay, loopbackEndpoint, tempDir, until, waitState } from "../ua/helpers.ts";
 
-test("a station registered with Kamailio is called through it: record-routed INVITE, ACK and BYE complete the dialog, tone heard", async (t) => {
+test("a station registered with Kamailio is called through it: Record-Route honoured, ACK and BYE via the proxy, tone heard", async (t) => {
   const kport = await freePort();
-  const kam = await startKamailio({ port: kport });
+  // The shared proxy config, plus one log line per in-dialog request it routes, so the test can
+  // see the ACK and the BYE pass through the proxy rather than straight between the two ends.
+  const config = proxyConfig("127.0.0.1", kport)
+    .replace('loadmodule "sanity.so"', 'loadmodule "sanity.so"\nloadmodule "xlog.so"')
+    .replace("if (has_totag()) {", 'if (has_totag()) {\n    xlog("L_ERR", "in-dialog $rm from $si:$sp\\n");');
+  const kam = await startKamailio({ port: kport, config });
   t.teardown(() => kam.stop());
   const proxy = `sip:127.0.0.1:${kport};lr`;
   const station = await loopbackEndpoint();
@@ -58,6 +63,9 @@ test("a station registered with Kamailio is called through it: record-routed INV
   await callee.hangup();
   await waitState(call, "DISCONNECTED");
   t.is(call.getInfo().disconnectReason, "BYE from remote");
+  await until(() => /in-dialog BYE/.test(kam.log()), 5000, "the BYE in the proxy's log");
+  t.regex(kam.log(), new RegExp(`in-dialog ACK from 127\\.0\\.0\\.1:${caller.port}`));
+  t.regex(kam.log(), new RegExp(`in-dialog BYE from 127\\.0\\.0\\.1:${station.port}`));
   await handset.unregister();
   t.false(handset.getRegistrationState().registered);
 });
