@@ -1,21 +1,67 @@
+import { signal } from "@preact/signals";
 import type { ComponentType } from "preact";
 import { useEffect, useMemo } from "preact/hooks";
 import { createApiClient } from "./api/client.ts";
 import { type NavItem, Shell } from "./components/shell.tsx";
 import { t } from "./i18n/i18n.ts";
 import { AuditPage } from "./pages/audit-page.tsx";
+import { CallRecordsPage } from "./pages/call-records-page.tsx";
 import { ChangePasswordPage } from "./pages/change-password-page.tsx";
+import { CosPage } from "./pages/cos-page.tsx";
+import { InmatesPage } from "./pages/inmates-page.tsx";
 import { LevelsPage } from "./pages/levels-page.tsx";
+import { NumberListsPage } from "./pages/number-lists-page.tsx";
+import { PhoneBanksPage } from "./pages/phone-banks-page.tsx";
+import { RatesPage } from "./pages/rates-page.tsx";
 import { SignInPage } from "./pages/sign-in-page.tsx";
 import { UsersPage } from "./pages/users-page.tsx";
 import { route } from "./router.ts";
-import { AppContext, type AppContextValue, createSessionStore, useApp } from "./stores/session-store.ts";
+import { createFacilityStore } from "./stores/facility-store.ts";
+import { AppContext, type AppContextValue, createSessionStore, type Features, useApp } from "./stores/session-store.ts";
 
 interface Screen extends NavItem {
   page: ComponentType;
+  /** The server feature the screen needs. */
+  needs?: keyof Features;
 }
 
 export const screens: Screen[] = [
+  {
+    path: "/inmates",
+    label: "navInmates",
+    permissions: ["menu.inmates", "query.inmates"],
+    page: InmatesPage,
+    needs: "domain",
+  },
+  {
+    path: "/classes-of-service",
+    label: "navClassesOfService",
+    permissions: ["menu.classes-of-service"],
+    page: CosPage,
+    needs: "domain",
+  },
+  {
+    path: "/number-lists",
+    label: "navNumberLists",
+    permissions: ["menu.number-lists"],
+    page: NumberListsPage,
+    needs: "domain",
+  },
+  { path: "/rates", label: "navRates", permissions: ["menu.rates"], page: RatesPage, needs: "domain" },
+  {
+    path: "/phone-banks",
+    label: "navPhoneBanks",
+    permissions: ["menu.phone-banks"],
+    page: PhoneBanksPage,
+    needs: "domain",
+  },
+  {
+    path: "/call-records",
+    label: "navCallRecords",
+    permissions: ["menu.call-records", "query.call-records"],
+    page: CallRecordsPage,
+    needs: "domain",
+  },
   { path: "/users", label: "navUsers", permissions: ["menu.users", "admin.users"], page: UsersPage },
   {
     path: "/levels",
@@ -28,10 +74,11 @@ export const screens: Screen[] = [
 
 function Router() {
   const ctx = useApp();
-  const allowed = screens.filter((s) => s.permissions.some((p) => ctx.session.can(p)));
+  const available = screens.filter((s) => !s.needs || ctx.features.value[s.needs]);
+  const allowed = available.filter((s) => s.permissions.some((p) => ctx.session.can(p)));
   const current = allowed.find((s) => s.path === route.value) ?? allowed[0];
   const Page = current?.page;
-  return <Shell nav={screens}>{Page ? <Page key={current.path} /> : <p>{t("none")}</p>}</Shell>;
+  return <Shell nav={available}>{Page ? <Page key={current.path} /> : <p>{t("none")}</p>}</Shell>;
 }
 
 export function App() {
@@ -39,12 +86,25 @@ export function App() {
     let session: ReturnType<typeof createSessionStore> | null = null;
     const api = createApiClient("/api", () => session?.expired());
     session = createSessionStore(api);
-    return { api, session };
+    return {
+      api,
+      session,
+      facilities: createFacilityStore(api),
+      features: signal<Features>({ domain: false, alerts: false, liveCalls: false, recordings: false }),
+    };
   }, []);
   useEffect(() => {
     void ctx.session.refresh();
   }, []);
   const state = ctx.session.state.value;
+  const ready = state === "signed-in" && !ctx.session.session.value?.mustChangePassword;
+  useEffect(() => {
+    if (!ready) return;
+    void (async () => {
+      ctx.features.value = await ctx.api.get<Features>("/features");
+      if (ctx.features.value.domain) await ctx.facilities.load().catch(() => undefined);
+    })();
+  }, [ready]);
   return (
     <AppContext.Provider value={ctx}>
       {state === "unknown" ? (

@@ -13,6 +13,7 @@ import type { Access } from "../access/access.ts";
 import { installAuth } from "./plugins/auth.ts";
 import { installErrorHandler } from "./plugins/error-handler.ts";
 import { installOpenApi } from "./plugins/openapi.ts";
+import { installValidation } from "./plugins/validation.ts";
 import { installStaticUi } from "./plugins/static-ui.ts";
 import type { DomainStore } from "../store/domain-store.ts";
 import { ImportJobs } from "./import-jobs.ts";
@@ -54,6 +55,7 @@ export interface Features {
 export async function yardlineApi(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.addSchema(ErrorBody);
   installErrorHandler(app);
+  installValidation(app);
   await app.register(cookie);
   await app.register(websocket);
   await installOpenApi(app);
@@ -96,8 +98,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit ?? 20 * 1024 * 1024,
     // Behind nothing by default; the client address is the socket's.
     trustProxy: false,
-    // Unknown fields are refused (400), not silently dropped: a typo must not become a no-op.
-    ajv: { customOptions: { removeAdditional: false } },
     ...(deps.https ? { https: deps.https } : {}),
   } as FastifyServerOptions);
   await yardlineApi(app, deps);

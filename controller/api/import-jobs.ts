@@ -12,6 +12,8 @@ export interface ImportJob {
   ownerId: string;
   kind: string;
   state: "running" | "done" | "failed";
+  /** What the running job is doing: checking every row, then writing them. */
+  phase: "checking" | "writing";
   done: number;
   total: number;
   written: number;
@@ -37,7 +39,7 @@ export class ImportJobs {
   start(
     ownerId: string,
     kind: string,
-    run: (onProgress: (done: number, total: number) => void) => Promise<ImportReport>,
+    run: (onProgress: (phase: ImportJob["phase"], done: number, total: number) => void) => Promise<ImportReport>,
     onFinish: (job: ImportJob) => Promise<void> = async () => {},
   ): ImportJob {
     this.prune();
@@ -46,6 +48,7 @@ export class ImportJobs {
       ownerId,
       kind,
       state: "running",
+      phase: "checking",
       done: 0,
       total: 0,
       written: 0,
@@ -63,7 +66,8 @@ export class ImportJobs {
     };
     // Let the caller answer before the import starts working.
     setImmediate(() => {
-      run((done, total) => {
+      run((phase, done, total) => {
+        job.phase = phase;
         job.done = done;
         job.total = total;
       }).then(

@@ -13,7 +13,8 @@ import { listen, type RunningServer } from "../../controller/api/server.ts";
 import { openStore, type Store } from "../../controller/store/database.ts";
 import { SystemClock } from "../../telephony/clock.ts";
 import { buildWeb } from "../../web/build.ts";
-import { testHasher } from "../controller/api/app-harness.ts";
+import { seedDomain, testHasher } from "../controller/api/app-harness.ts";
+import { type DomainStore, openDomainStore } from "../../controller/store/domain-store.ts";
 import { launchBrowser, type TestBrowser } from "../support/browser.ts";
 
 export const adminName = "central";
@@ -21,6 +22,7 @@ export const adminPassword = "correct horse battery";
 export const screenshotDir = path.join(import.meta.dirname, "..", "..", "docs", "screenshots");
 
 export interface E2e {
+  ds: DomainStore | undefined;
   server: RunningServer;
   access: Access;
   store: Store<AccessTables>;
@@ -29,25 +31,42 @@ export interface E2e {
   close(): Promise<void>;
 }
 
-export async function startE2e(
-  extra: (store: Store<AccessTables>) => Promise<Partial<AppDeps>> = async () => ({}),
-): Promise<E2e> {
+export interface E2eOptions {
+  /** Seed the demo agency plus a second facility and serve the domain routes. */
+  domain?: boolean;
+  extra?: (ctx: { ds: DomainStore | undefined }) => Partial<AppDeps>;
+}
+
+export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "yl-e2e-"));
   const webRoot = await buildWeb(path.join(dir, "web"));
-  const store = await openStore<AccessTables>({ kind: "sqlite", file: path.join(dir, "db.sqlite") });
+  const file = path.join(dir, "db.sqlite");
+  const store = await openStore<AccessTables>({ kind: "sqlite", file });
   const clock = new SystemClock();
   const access = createAccess(store.db, clock, testHasher);
   await access.bootstrap({ username: adminName, password: adminPassword, mustChange: false });
-  const server = await listen({ clock, access, webRoot, ...(await extra(store)) }, { host: "127.0.0.1", port: 0 });
+  // The domain on its own connection, as the controller runs it: a long import's write
+  // transaction must not hold up sign-on checks (SQLite WAL lets the reads through).
+  let ds: DomainStore | undefined;
+  if (opts.domain) {
+    ds = await openDomainStore({ kind: "sqlite", file });
+    await seedDomain(ds, clock.now());
+  }
+  const server = await listen(
+    { clock, access, webRoot, ...(ds ? { domain: ds } : {}), ...(opts.extra?.({ ds }) ?? {}) },
+    { host: "127.0.0.1", port: 0 },
+  );
   let browser: TestBrowser;
   try {
     browser = await launchBrowser();
   } catch (err) {
     await server.close();
+    await ds?.close();
     await store.close();
     throw err;
   }
   return {
+    ds,
     server,
     access,
     store,
@@ -56,6 +75,7 @@ export async function startE2e(
     async close() {
       await browser.close();
       await server.close();
+      await ds?.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,9 +1,10 @@
 /** The signed-on user: a factory returning signals and actions (provided through context). */
-import { computed, signal } from "@preact/signals";
+import { computed, type Signal, signal } from "@preact/signals";
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import type { SessionView } from "../../controller/api/schemas/access.ts";
 import type { ApiClient } from "../api/client.ts";
+import type { FacilityStore } from "./facility-store.ts";
 
 export type SessionState = "unknown" | "signed-out" | "signed-in";
 
@@ -52,9 +53,18 @@ export function createSessionStore(api: ApiClient) {
 
 export type SessionStore = ReturnType<typeof createSessionStore>;
 
+export interface Features {
+  domain: boolean;
+  alerts: boolean;
+  liveCalls: boolean;
+  recordings: boolean;
+}
+
 export interface AppContextValue {
   api: ApiClient;
   session: SessionStore;
+  facilities: FacilityStore;
+  features: Signal<Features>;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);

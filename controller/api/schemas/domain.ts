@@ -135,6 +135,7 @@ export const ImportJobView = Type.Object({
   id: Type.String(),
   kind: Type.String(),
   state: Type.Union([Type.Literal("running"), Type.Literal("done"), Type.Literal("failed")]),
+  phase: Type.Union([Type.Literal("checking"), Type.Literal("writing")]),
   done: Type.Integer(),
   total: Type.Integer(),
   written: Type.Integer(),

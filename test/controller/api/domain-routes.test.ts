@@ -257,3 +257,16 @@ test("kill switches turn a housing unit off and on, audited with before and afte
   t.deepEqual(audit.entries[1].before, { enabled: true });
   t.deepEqual(audit.entries[1].after, { enabled: false });
 });
+
+test("a null limit in a class of service stays null (no limit), it is not coerced to 0", async (t) => {
+  const list = (await admin.get("/api/classes-of-service")).json() as {
+    classes: { id: string; params: Record<string, unknown> }[];
+  };
+  const general = list.classes.find((c) => c.id === "cos-general")!;
+  const params = { ...general.params, maxCalls: { enabled: true, day: 10, week: null, month: null } };
+  const res = await admin.put("/api/classes-of-service/cos-general", { params });
+  t.is(res.statusCode, 200, res.body);
+  t.deepEqual(res.json().params.maxCalls, { enabled: true, day: 10, week: null, month: null });
+  const typo = await admin.put("/api/classes-of-service/cos-general", { params: { ...params, maxCals: {} } });
+  t.is(typo.statusCode, 400);
+});

@@ -1,0 +1,191 @@
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import test from "ava";
+import { authorize, NO_USAGE } from "../../controller/domain/authorize.ts";
+import { loadFacilitySnapshot } from "../../controller/domain/load-snapshot.ts";
+import { DEMO_NUMBERS, DEMO_STATION_IDS } from "../../controller/domain/seed.ts";
+import { facilityA, facilityB, inmateB } from "../controller/api/app-harness.ts";
+import { adminName, adminPassword, type E2e, screenshot, signInUi, startE2e } from "./e2e-harness.ts";
+
+let e: E2e;
+test.before(async () => {
+  e = await startE2e({ domain: true });
+  // A facility-A administrator, created through the access module as the Central Office would.
+  const officeLevel = (await e.access.levels.list()).find((l) => l.name === "Facility Administrator")!;
+  const central = (
+    await e.access.users.list({
+      userId: "",
+      username: adminName,
+      displayName: "",
+      kind: "state",
+      levelId: "",
+      levelName: "",
+      rank: 1,
+      permissions: new Set(),
+      facilities: { all: true },
+      language: "en",
+      mustChangePassword: false,
+    })
+  ).find((u) => u.username === adminName)!;
+  await e.access.users.bootstrap;
+  const actor = await e.access.sessions.principalFor((await e.access.users.row(central.id))!);
+  await e.access.users.create(actor!, {
+    username: "fa-a",
+    displayName: "Facility A Admin",
+    levelId: officeLevel.id,
+    kind: "state",
+    facilityIds: [facilityA],
+    password: "fa-a-initial-1",
+  });
+});
+test.after.always(async () => {
+  await e?.close();
+});
+
+/** 12:00 in Los Angeles, inside the demo facility's calling hours. */
+const noonLa = Date.UTC(2026, 2, 4, 20, 0, 0);
+
+async function decideNextCall() {
+  const snapshot = await loadFacilitySnapshot(e.ds!, facilityA, { now: noonLa });
+  return authorize(snapshot, {
+    stationId: DEMO_STATION_IDS[0]!,
+    inmate: { pin: "1111" },
+    dialled: DEMO_NUMBERS.family.slice(2),
+    at: noonLa,
+    usage: NO_USAGE,
+  });
+}
+
+test.serial("a facility user cannot reach another facility's data through the UI or the API", async (t) => {
+  const page = await e.browser.newPage();
+  await page.goto(e.url);
+  await page.getByLabel("User name").fill("fa-a");
+  await page.getByLabel("Password").fill("fa-a-initial-1");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // First sign-on: the assigned password must be changed.
+  await page.getByLabel("Current password").fill("fa-a-initial-1");
+  await page.getByLabel("New password", { exact: true }).fill("fa-a-own-secret");
+  await page.getByLabel("Repeat new password").fill("fa-a-own-secret");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByTestId("signed-in-as").waitFor();
+
+  await page.goto(`${e.url}#/inmates`);
+  await page.getByRole("button", { name: "D-1001" }).waitFor();
+  const options = await page.locator('select[name="facility"] option').allTextContents();
+  t.deepEqual(options, ["Yardline Demo County Jail"], "only the user's own facility is offered");
+  t.false(await page.getByText(inmateB).isVisible());
+
+  // The same session, straight at the API: refused on the server.
+  const status = await page.evaluate(
+    async (ids) => {
+      const one = await fetch(`/api/inmates/${ids.inmate}`);
+      const list = await fetch(`/api/inmates?facilityId=${ids.facility}`);
+      return { one: one.status, list: await list.json() };
+    },
+    { inmate: inmateB, facility: facilityB },
+  );
+  t.is(status.one, 404);
+  t.deepEqual(status.list, []);
+  await page.close();
+});
+
+test.serial("changing a class of service in the UI is enforced on the next call", async (t) => {
+  const before = await decideNextCall();
+  t.true(before.allowed);
+  if (!before.allowed) return;
+  t.is(before.maxDurationSec, 15 * 60);
+
+  const page = await e.browser.newPage();
+  await signInUi(page, e.url, adminName, adminPassword);
+  await page.goto(`${e.url}#/inmates`);
+  await page.locator('select[name="facility"]').selectOption(facilityA);
+  await page.getByRole("button", { name: "D-1001" }).click();
+  await page.getByTestId("inmate-detail").getByText("General population").first().waitFor();
+  await screenshot(page, "inmate-detail");
+
+  await page.goto(`${e.url}#/classes-of-service`);
+  const form = page.getByRole("form", { name: "General population" });
+  await form.locator('input[name="cos-general-maxDuration-minutes"]').fill("5");
+  await form.getByRole("button", { name: "Save" }).click();
+  await form.getByRole("status").waitFor();
+  await screenshot(page, "classes-of-service");
+
+  const after = await decideNextCall();
+  t.true(after.allowed, JSON.stringify(after));
+  if (after.allowed) t.is(after.maxDurationSec, 5 * 60);
+
+  // A value outside the spec's range is refused with the reason, and nothing changes.
+  await form.locator('input[name="cos-general-maxDuration-minutes"]').fill("45");
+  await form.getByRole("button", { name: "Save" }).click();
+  await form.getByRole("alert").waitFor();
+  t.regex((await form.getByRole("alert").textContent()) ?? "", /1 to 30/);
+  const still = await decideNextCall();
+  if (still.allowed) t.is(still.maxDurationSec, 5 * 60);
+  await page.close();
+});
+
+test.serial("importing a number list shows a progress bar that advances to the end", async (t) => {
+  const rows = 60_000;
+  const lines = ["number,reason"];
+  for (let i = 0; i < rows; i++) lines.push(`+1415${String(3_000_000 + i).padStart(7, "0")},fraud list`);
+  const file = path.join(os.tmpdir(), `yl-blocks-${process.pid}.csv`);
+  writeFileSync(file, `${lines.join("\n")}\n`);
+
+  const page = await e.browser.newPage();
+  await signInUi(page, e.url, adminName, adminPassword);
+  await page.goto(`${e.url}#/number-lists`);
+  await page.locator('select[name="facility"]').selectOption(facilityA);
+  await page.locator('input[name="import-file"]').setInputFiles(file);
+  const progress = page.getByTestId("import-progress");
+  await progress.waitFor();
+  const seen = new Set<string>();
+  for (;;) {
+    const state = await progress.getAttribute("data-state");
+    const value = await progress.locator("progress").evaluate((p: HTMLProgressElement) => `${p.value}/${p.max}`);
+    seen.add(value);
+    if (seen.size === 2) await screenshot(page, "number-list-import");
+    if (state !== "running") break;
+    await page.waitForTimeout(20);
+  }
+  t.is(await progress.getAttribute("data-state"), "done");
+  t.regex((await progress.textContent()) ?? "", new RegExp(`${rows} / ${rows}`));
+  const intermediate = [...seen].filter((v) => {
+    const [a, b] = v.split("/").map(Number);
+    return a! > 0 && a! < b! && b! > 1;
+  });
+  t.true(intermediate.length >= 1, `progress values seen: ${[...seen].join(" ")}`);
+  const count = await e
+    .ds!.db.selectFrom("blockedNumbers")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("reason", "=", "fraud list")
+    .executeTakeFirst();
+  t.is(Number(count?.n), rows);
+  await screenshot(page, "number-lists");
+  await page.close();
+});
+
+test.serial("rates show the FCC cap check, and a rate above the cap is refused on screen", async (t) => {
+  const page = await e.browser.newPage();
+  await signInUi(page, e.url, adminName, adminPassword);
+  await page.goto(`${e.url}#/rates`);
+  await page.locator('select[name="facility"]').selectOption(facilityA);
+  await page
+    .getByRole("cell", { name: /FCC|cap/ })
+    .first()
+    .waitFor();
+  await page.locator('input[name="rate-per-minute"]').fill("0.900");
+  await page.locator('input[name="rate-effective"]').fill("2026-03-10");
+  await page.getByRole("button", { name: "Create" }).click();
+  await page.getByTestId("rate-error").waitFor();
+  t.regex((await page.getByTestId("rate-error").textContent()) ?? "", /above the FCC limit/);
+  await screenshot(page, "rates");
+  await page.goto(`${e.url}#/phone-banks`);
+  await page.getByRole("cell", { name: "A", exact: true }).waitFor();
+  await screenshot(page, "phone-banks");
+  await page.goto(`${e.url}#/call-records`);
+  await page.getByTestId("call-records").waitFor();
+  await screenshot(page, "call-records");
+  t.pass();
+  await page.close();
+});
