@@ -63,6 +63,12 @@ export interface YardlineMediaEngine extends MediaEngine {
  */
 const MAX_CATCH_UP = 10;
 const MAX_BEHIND_MS = 500;
+/**
+ * Receive buffer per socket. On loopback each small datagram costs ~2 KB of buffer (skb
+ * truesize), so the 208 KB default holds under 2 s of one stream; a stalled event loop (GC, a
+ * busy machine) should not turn into kernel drops.
+ */
+const RECV_BUFFER = 1 << 20;
 
 export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine {
   const clock = opts.clock;
@@ -204,6 +210,11 @@ function bind(type: "udp4" | "udp6", address: string, port: number): Promise<dgr
     s.once("error", onError);
     s.bind(port, address, () => {
       s.off("error", onError);
+      try {
+        s.setRecvBufferSize(RECV_BUFFER);
+      } catch {
+        // capped by net.core.rmem_max; the default still works, it only absorbs shorter stalls
+      }
       resolve(s);
     });
   });

@@ -176,6 +176,11 @@ export class JitterBuffer {
       this.stableTicks = 0;
       if (this.targetMs - this.frameMs >= this.minMs) this.targetMs -= this.frameMs;
     }
+    // beyond the ceiling (a stall upstream delivered a burst): cut straight back to the target
+    if (this.buffered > (this.maxMs + this.frameMs) * 8) {
+      this.skip(this.buffered - this.targetMs * 8);
+      this.dropped++;
+    }
     // too much buffered for the target: after a calm second, drop one frame in ten (10 %
     // faster playout) until the delay is back within two frames of the target
     this.calmTicks++;

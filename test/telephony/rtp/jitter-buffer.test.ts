@@ -90,3 +90,12 @@ test("a duplicate is counted and played once", (t) => {
   t.is(jb.duplicates, 1);
   t.deepEqual([pullOne(jb), pullOne(jb)], ["1", "2"]);
 });
+
+test("a burst beyond the ceiling is cut straight back to the target", (t) => {
+  const jb = new JitterBuffer({ initialMs: 40, maxMs: 200 });
+  for (let s = 0; s < 60; s++) jb.push(s, pkt(s)); // 1.2 s arrives at once after a stall
+  pullOne(jb);
+  t.true(jb.bufferedMs <= 60, `buffered ${jb.bufferedMs} ms`);
+  t.is(jb.dropped, 1);
+  t.is(pullOne(jb), "59", "the newest audio is what is left");
+});
