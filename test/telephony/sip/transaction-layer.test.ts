@@ -85,7 +85,7 @@ test("a CANCEL with the INVITE's branch is its own transaction, and findInviteSe
     ["INVITE", "CANCEL"],
   );
   const cancel = s.requests[1]?.req as SipRequest;
-  t.is(s.layer.findInviteServer(cancel), s.requests[0]?.tx);
+  t.is(s.layer.findInviteServer(cancel) as ServerTransaction | undefined, s.requests[0]?.tx);
 });
 
 test("the ACK for a non-2xx final response matches the INVITE server transaction (method INVITE for ACK)", (t) => {
