@@ -240,8 +240,9 @@ function lastScreen(stdout: string): string | undefined {
 }
 
 /**
- * Resolves once SIPp has bound its SIP port (a bind of the same port then fails), so the caller
- * can send the INVITE straight away; rejects if SIPp exits first.
+ * Resolves once SIPp has bound its SIP port, so the caller can send the INVITE straight away;
+ * rejects if SIPp exits first. It looks in /proc/net/udp rather than trying to bind the port,
+ * which could take it from SIPp in the instant SIPp binds.
  */
 async function listening(port: number, child: ChildProcess, done: Promise<CalledPartyResult>): Promise<void> {
   let exited = false;
@@ -254,10 +255,18 @@ async function listening(port: number, child: ChildProcess, done: Promise<Called
       const r = await done;
       throw new Error(`sipp exited (${r.code}) before listening:\n${r.stderr}\n${r.stdout.slice(-3000)}`);
     }
-    if (!(await udpFree(port))) return;
+    if (udpBound(port)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`sipp did not bind 127.0.0.1:${port} within 10 s`);
+}
+
+/** Whether a UDP socket is bound to 127.0.0.1:port (Linux /proc/net/udp, addresses in hex). */
+function udpBound(port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  return readFileSync("/proc/net/udp", "latin1")
+    .split("\n")
+    .some((line) => line.trim().split(/\s+/)[1] === local);
 }
 
 function udpFree(port: number): Promise<boolean> {

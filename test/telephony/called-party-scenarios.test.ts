@@ -5,6 +5,9 @@
  * TelephoneEventReceiver, PCMU voice). Pauses are short so the file runs in a few seconds.
  */
 import { type Socket, createSocket } from "node:dgram";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import test from "ava";
 import { parseTelephoneEvent, TelephoneEventReceiver } from "../../telephony/rtp/telephone-event.ts";
 import {
@@ -12,6 +15,7 @@ import {
   type CalledPartyOptions,
   type CalledPartyScenario,
   startCalledParty,
+  writeMedia,
 } from "../support/called-party.ts";
 
 interface SipMessage {
@@ -30,6 +34,7 @@ interface RtpPacket {
   ssrc: number;
   payload: Buffer;
   at: number;
+  from: string;
 }
 
 function parseSip(buf: Buffer, at: number): SipMessage {
@@ -90,7 +95,7 @@ class TestUac {
       if (m.startLine.startsWith("BYE ")) this.respond(m, "200 OK");
       for (const w of this.waiters.splice(0)) w();
     });
-    this.media.on("message", (buf) => {
+    this.media.on("message", (buf, rinfo) => {
       if (buf.length < 12) return;
       this.rtp.push({
         pt: buf[1]! & 0x7f,
@@ -100,6 +105,7 @@ class TestUac {
         ssrc: buf.readUInt32BE(8),
         payload: buf.subarray(12),
         at: Date.now(),
+        from: `${rinfo.address}:${rinfo.port}`,
       });
     });
   }
@@ -343,6 +349,12 @@ test("accept: presses 1 only after the announcement pause, then streams PCMU voi
     "every telephone-event packet carries event 1",
   );
   t.true(dtmfPackets.filter((p) => (p.payload[1]! & 0x80) !== 0).length >= 1, "an end packet");
+  // SIPp sends the capture from the port its SDP names only when the SDP says [media_port].
+  t.deepEqual(
+    [...new Set(uac.rtp.map((p) => p.from))],
+    [`127.0.0.1:${party.mediaPort}`],
+    "digits and voice come from the address in the SDP answer (symmetric RTP)",
+  );
   const firstDigit = digits[0]!.at;
   t.true(firstDigit - ackAt >= pauseMs - SLACK_MS, `digit ${firstDigit - ackAt} ms after the ACK`);
 
@@ -537,6 +549,9 @@ test("extra-digits: accepts with 1, then presses 5 three times during the conver
   const voiceAfter = audio.filter((p) => p.at > digits[3]!.at + 200).length;
   t.true(voiceBefore > 20, `voice between 1 and the first 5: ${voiceBefore} packets`);
   t.true(voiceAfter > 10, `voice after the last 5: ${voiceAfter} packets`);
+  const lastFive = uac.rtp.filter((p) => p.pt === 101).at(-1)!;
+  const during = audio.filter((p) => p.at > digits[1]!.at + 30 && p.at < lastFive.at - 30).length;
+  t.is(during, 0, "voice paused while the 5s play");
 });
 
 test("silent: answers, sends no digit and no audio, and ends on the controller's BYE", async (t) => {
@@ -557,4 +572,65 @@ test("the trunk URI names the number at the party's port", async (t) => {
   party.stop();
   const r = await party.done;
   t.is(r.code, -1);
+});
+
+/** RTP payloads of a libpcap file (Ethernet, IPv4, UDP), as SIPp would send them. */
+function pcapRtp(file: Uint8Array): { header: Buffer; payload: Buffer }[] {
+  const b = Buffer.from(file);
+  assertFormat(b.readUInt32LE(0) === 0xa1b2c3d4 && b.readUInt32LE(20) === 1, "little-endian Ethernet pcap");
+  const out: { header: Buffer; payload: Buffer }[] = [];
+  for (let off = 24; off + 16 <= b.length; ) {
+    const len = b.readUInt32LE(off + 8);
+    const pkt = b.subarray(off + 16, off + 16 + len);
+    off += 16 + len;
+    const udp = 14 + (pkt[14]! & 0x0f) * 4;
+    const rtp = pkt.subarray(udp + 8);
+    out.push({ header: rtp.subarray(0, 12), payload: rtp.subarray(12) });
+  }
+  return out;
+}
+
+function assertFormat(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`not a ${what}`);
+}
+
+/** Key presses the project's RFC 4733 receiver reports for these captures played in order. */
+function pressesOf(...captures: Uint8Array[]): string[] {
+  const out: string[] = [];
+  const rx = new TelephoneEventReceiver((ev) => out.push(ev.digit));
+  let now = 0;
+  for (const c of captures) {
+    for (const p of pcapRtp(c)) {
+      const ev = parseTelephoneEvent(p.payload);
+      now += 20;
+      if (ev) rx.receive(p.header.readUInt32BE(4), (p.header[1]! & 0x80) !== 0, ev, now);
+    }
+  }
+  return out;
+}
+
+test("RFC 4733 §2.5.1.2: the bundled 9 played twice repeats its timestamp and counts as one key press", (t) => {
+  const nine = readFileSync("/usr/share/sip-tester/dtmf_2833_9.pcap");
+  t.deepEqual(pressesOf(nine, nine), ["9"]);
+});
+
+test("the generated confirming 9 continues the bundled stream, so 9 then 9 are two key presses", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "called-party-media-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeMedia(dir, { toneHz: 1000 });
+  const bundled = readFileSync("/usr/share/sip-tester/dtmf_2833_9.pcap");
+  const confirm = readFileSync(join(dir, "media", "dtmf-9-confirm.pcap"));
+  t.deepEqual(pressesOf(bundled, confirm), ["9", "9"]);
+  const a = pcapRtp(bundled);
+  const b = pcapRtp(confirm);
+  t.is(b[0]!.header.readUInt32BE(8), a[0]!.header.readUInt32BE(8), "same SSRC");
+  t.is(b[0]!.header.readUInt16BE(2), a.at(-1)!.header.readUInt16BE(2) + 1, "next sequence number");
+  t.true(b[0]!.header.readUInt32BE(4) > a[0]!.header.readUInt32BE(4), "later timestamp");
+  t.is(b[0]!.header[1], 0x80 | 101, "marker on the first packet, payload type 101");
+  const fives = ["dtmf_2833_5.pcap", "dtmf-5-second.pcap", "dtmf-5-third.pcap"].map((f) =>
+    readFileSync(f.startsWith("dtmf_") ? `/usr/share/sip-tester/${f}` : join(dir, "media", f)),
+  );
+  t.deepEqual(pressesOf(...fives), ["5", "5", "5"]);
+  // Voice: one second of tone as raw µ-law, 8000 bytes, no header.
+  t.is(readFileSync(join(dir, "media", "voice.ul")).length, 8000);
 });
