@@ -190,3 +190,44 @@ test("with a wrong password the INVITE is retried once and then the 401 is repor
   t.is(out.kind === "rejected" ? out.response.status : 0, 401);
   t.is(attempts, 2);
 });
+
+test("a 407 from a proxy is answered with Proxy-Authorization (MD5 when only MD5 is offered)", async (t) => {
+  const { a, b, bUri, aUri } = await pair(t);
+  const digest = new DigestServer({ clock: new SystemClock(), realm: "proxy.local", algorithms: ["MD5"] });
+  const seen: string[] = [];
+  b.on("request", ({ request, respond }) => {
+    const v = digest.verify(request.headers.get("proxy-authorization"), "MESSAGE", () => ({ password: "pw" }));
+    seen.push(v.ok ? "ok" : v.reason);
+    if (v.ok) respond(202);
+    else respond(407, { rows: digest.challenges().map((c): [string, string] => ["Proxy-Authenticate", c]) });
+  });
+  const res = await a.request("MESSAGE", {
+    target: bUri,
+    from: aUri,
+    body: "hello",
+    credentials: [{ realm: "proxy.local", username: "alice", password: "pw" }],
+  });
+  t.is(res.status, 202);
+  t.deepEqual(seen, ["missing", "ok"]);
+});
+
+test("late offer: an INVITE without SDP gets the offer in the 2xx and the answer in the ACK", async (t) => {
+  const { a, b, bUri, aUri } = await pair(t);
+  const ackBody = new Promise<string>((resolve) => {
+    b.on("invite", (inv) => {
+      t.is(inv.request.body.length, 0);
+      inv.accept({ body: SDP(5000) }).on("ack", (ack) => resolve(ack.bodyText));
+    });
+  });
+  const out = await a.invite({
+    target: bUri,
+    from: aUri,
+    ackBody: (res) => {
+      t.is(res.bodyText, SDP(5000));
+      return { body: SDP(4000) };
+    },
+  }).outcome;
+  t.is(out.kind, "accepted");
+  t.is(await ackBody, SDP(4000));
+  if (out.kind === "accepted") await out.session.bye();
+});
