@@ -3,7 +3,7 @@
  * services report a change, so call processing never reads the database to decide a call.
  */
 import { loadExchanges } from "../rating/npa-nxx.ts";
-import { rawRows } from "../store/bulk.ts";
+import { rawRowArrays } from "../store/bulk.ts";
 import type { DomainStore } from "../store/domain-store.ts";
 import type { CallType } from "./call-types.ts";
 import { loadCosDefinitions } from "./classes.ts";
@@ -27,17 +27,58 @@ export interface SnapshotOptions {
   now?: number;
 }
 
-interface RawBlock {
-  id: string;
-  facility_id: string | null;
-  kind: string;
-  number: string | null;
-  range_end: string | null;
-  pattern: string | null;
-  category: string;
-  reason: string;
-  set_by: string;
-  by_called_party: number;
+/** A row of the block queries below, in their column order. */
+function blockRowOfArray(r: unknown[]): BlockRow {
+  return {
+    kind: r[0] as BlockRow["kind"],
+    number: r[1] as string | null,
+    rangeEnd: r[2] as string | null,
+    pattern: r[3] as string | null,
+    category: r[4] as BlockRow["category"],
+    reason: r[5] as string,
+    setBy: r[6] as string,
+    byCalledParty: bool(r[7] as number),
+    facilityId: r[8] as string | null,
+    id: r[9] as string,
+  };
+}
+
+/**
+ * The facility's blocks as plain row arrays: at 500,000 rows the query builder's per-row
+ * objects and renaming cost seconds. Single numbers skip the id column (the index keeps no id
+ * for them; a number's row is found with listBlocks({ number })), which saves a string per row.
+ */
+async function loadBlocks(ds: DomainStore, facilityId: string): Promise<BlockIndex> {
+  const where = "(facility_id = ? or facility_id is null)";
+  const [others, numbers] = await Promise.all([
+    rawRowArrays(
+      ds,
+      `select kind, number, range_end, pattern, category, reason, set_by, by_called_party, facility_id, id
+         from blocked_numbers where kind <> 'number' and ${where}`,
+      [facilityId],
+    ),
+    rawRowArrays(
+      ds,
+      `select number, category, reason, set_by, by_called_party, facility_id
+         from blocked_numbers where kind = 'number' and ${where}`,
+      [facilityId],
+    ),
+  ]);
+  const rows = others.map(blockRowOfArray);
+  for (const r of numbers) {
+    rows.push({
+      kind: "number",
+      number: r[0] as string,
+      rangeEnd: null,
+      pattern: null,
+      category: r[1] as BlockRow["category"],
+      reason: r[2] as string,
+      setBy: r[3] as string,
+      byCalledParty: bool(r[4] as number),
+      facilityId: r[5] as string | null,
+    });
+  }
+  return new BlockIndex(rows);
 }
 
 export const DEFAULT_PROVIDER = "Yardline inmate calling service";
@@ -83,13 +124,7 @@ export async function loadFacilitySnapshot(
         .where("i.facilityId", "=", facilityId)
         .execute(),
       db.selectFrom("scheduleWindows").selectAll().execute(),
-      // Raw rows: at 500,000 blocks the query builder's per-row renaming costs seconds.
-      rawRows<RawBlock>(
-        ds.raw,
-        `select id, facility_id, kind, number, range_end, pattern, category, reason, set_by, by_called_party
-           from blocked_numbers where facility_id = ${ds.dialect === "postgres" ? "$1" : "?"} or facility_id is null`,
-        [facilityId],
-      ),
+      loadBlocks(ds, facilityId),
       db
         .selectFrom("hotNumbers")
         .selectAll()
@@ -209,22 +244,7 @@ export async function loadFacilitySnapshot(
       facility: win("facility", facilityId),
       phoneBanks: new Map(banks.map((b) => [b.id, win("phone-bank", b.id)])),
     },
-    blocks: new BlockIndex(
-      blocks.map(
-        (b): BlockRow => ({
-          id: b.id,
-          facilityId: b.facility_id,
-          kind: b.kind as BlockRow["kind"],
-          number: b.number,
-          rangeEnd: b.range_end,
-          pattern: b.pattern,
-          category: b.category as BlockRow["category"],
-          reason: b.reason,
-          setBy: b.set_by,
-          byCalledParty: bool(b.by_called_party),
-        }),
-      ),
-    ),
+    blocks,
     hot: hotMap,
     privileged: privMap,
     exchanges,

@@ -13,7 +13,8 @@ export type BlockCategory = "general" | "specific";
 
 /** Why a number is blocked; interned, since 500,000 rows share a handful of these. */
 export interface BlockInfo {
-  id: string;
+  /** The row id; absent for single numbers loaded into a snapshot (look them up by number). */
+  id?: string;
   category: BlockCategory;
   reason: string;
   setBy: string;
@@ -40,7 +41,7 @@ export function validatePattern(p: string): void {
 }
 
 export interface BlockRow {
-  id: string;
+  id?: string;
   facilityId: string | null;
   kind: "number" | "range" | "pattern";
   number: string | null;
@@ -130,8 +131,12 @@ export class BlockIndex {
       }
     }
     const order = new Uint32Array(numKeys.length);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    order.sort((a, b) => (numKeys[a] as number) - (numKeys[b] as number) || a - b);
+    let sorted = true;
+    for (let i = 0; i < order.length; i++) {
+      order[i] = i;
+      if (i > 0 && (numKeys[i - 1] as number) > (numKeys[i] as number)) sorted = false;
+    }
+    if (!sorted) order.sort((a, b) => (numKeys[a] as number) - (numKeys[b] as number) || a - b);
     this.keys = new Float64Array(order.length);
     this.infoOf = new Uint32Array(order.length);
     for (let i = 0; i < order.length; i++) {

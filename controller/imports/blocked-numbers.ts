@@ -80,8 +80,8 @@ export async function importBlockedNumbers(
     { batchSize: 2000, ...opts },
     async (tx, batch) => {
       await bulkInsert(
+        ds,
         tx,
-        ds.dialect,
         "blocked_numbers",
         BLOCK_COLUMNS,
         batch.map((b) => [

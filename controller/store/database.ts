@@ -20,36 +20,42 @@ export type Dialect = StoreConfig["kind"];
 export interface Store<DB> {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
+  /**
+   * The better-sqlite3 handle behind `db` (SQLite only), for bulk paths that need prepared
+   * statements reused across rows. It is the same single connection Kysely uses, so a bulk
+   * write inside a Kysely transaction callback is part of that transaction.
+   */
+  readonly sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
 /** Opens a database and brings its schema to the newest migration. */
 export async function openStore<DB>(cfg: StoreConfig): Promise<Store<DB>> {
-  const db = createKysely<DB>(cfg);
+  const sqlite = cfg.kind === "sqlite" ? openSqlite(cfg.file) : undefined;
+  const db = sqlite ? new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) }) : createKysely<DB>(cfg);
   try {
     await migrateToLatest(db);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return { db, dialect: cfg.kind, close: () => db.destroy() };
+  return { db, dialect: cfg.kind, ...(sqlite ? { sqlite } : {}), close: () => db.destroy() };
+}
+
+function openSqlite(file: string): SQLite.Database {
+  const db = new SQLite(file);
+  // WAL: readers (reports, the UI) never block the call path's writes.
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  return db;
 }
 
 export function createKysely<DB>(cfg: StoreConfig): Kysely<DB> {
   if (cfg.kind === "sqlite") {
-    return new Kysely<DB>({
-      dialect: new SqliteDialect({
-        database: async () => {
-          const db = new SQLite(cfg.file);
-          // WAL: readers (reports, the UI) never block the call path's writes.
-          db.pragma("journal_mode = WAL");
-          db.pragma("synchronous = NORMAL");
-          db.pragma("foreign_keys = ON");
-          db.pragma("busy_timeout = 5000");
-          return db;
-        },
-      }),
-    });
+    const file = cfg.file;
+    return new Kysely<DB>({ dialect: new SqliteDialect({ database: async () => openSqlite(file) }) });
   }
   const pool = new pg.Pool({
     connectionString: cfg.connectionString,

@@ -4,6 +4,7 @@
  * reading the database on the call path.
  */
 import { randomBytes } from "node:crypto";
+import type { Database as SQLiteDatabase } from "better-sqlite3";
 import { CamelCasePlugin, type Kysely } from "kysely";
 import { type Dialect, openStore, type Store, type StoreConfig } from "./database.ts";
 import type { DomainDb } from "./schema.ts";
@@ -15,6 +16,8 @@ export interface DomainStore {
   readonly db: Kysely<DomainDb>;
   /** The same connection without the camelCase plugin, for bulk paths (bulk.ts). */
   readonly raw: Kysely<unknown>;
+  /** SQLite only: the native handle for prepared-statement bulk paths (bulk.ts). */
+  readonly sqlite?: SQLiteDatabase;
   readonly dialect: Dialect;
   /** Secret for PIN hashing (HMAC-SHA256); see docs/controller-domain.md "PINs". */
   readonly pinKey: Buffer;
@@ -29,13 +32,14 @@ export interface DomainStoreOptions {
 }
 
 /** Wraps a store another module opened (same connection pool). */
-export async function domainStoreOf(store: Store<unknown>, opts: DomainStoreOptions = {}): Promise<DomainStore> {
+export async function domainStoreOf<DB>(store: Store<DB>, opts: DomainStoreOptions = {}): Promise<DomainStore> {
   const db = (store.db as unknown as Kysely<DomainDb>).withPlugin(new CamelCasePlugin());
   const pinKey = opts.pinKey ?? (await storedPinKey(db));
   const listeners = new Set<ChangeListener>();
   return {
     db,
-    raw: store.db as Kysely<unknown>,
+    raw: store.db as unknown as Kysely<unknown>,
+    ...(store.sqlite ? { sqlite: store.sqlite } : {}),
     dialect: store.dialect,
     pinKey,
     onChange(listener) {
