@@ -267,13 +267,15 @@ export class RtpMediaSession extends Emitter implements MediaSession {
 
   /** Points the socket at the remote: connected, so ICMP errors come back to us. */
   private setPeer(address: string | undefined, port: number): void {
+    this.latched = false;
+    this.peerAddress = address;
+    this.peerPort = port;
+    // a connect in flight follows the new peer when it completes (see connectTo)
+    if (this.connecting) return;
     if (this.connected) {
       this.rtp.disconnect();
       this.connected = false;
     }
-    this.latched = false;
-    this.peerAddress = address;
-    this.peerPort = port;
     if (address) this.connectTo(address, port);
   }
 
@@ -284,7 +286,7 @@ export class RtpMediaSession extends Emitter implements MediaSession {
       if (this.state === "closed") return;
       this.connected = true;
       if (address !== this.peerAddress || port !== this.peerPort) {
-        // the peer changed (latched) while we were connecting: follow it
+        // the peer changed (latched, or re-negotiated) while we were connecting: follow it
         this.rtp.disconnect();
         this.connected = false;
         if (this.peerAddress) this.connectTo(this.peerAddress, this.peerPort);

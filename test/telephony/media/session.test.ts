@@ -128,3 +128,22 @@ test("a closed session refuses new descriptions; closing twice is harmless; the 
   t.throws(() => s.createOffer(), { message: /closed/ });
   t.is(engine.bridge.port(s.audio.portId), undefined, "its bridge port is gone");
 });
+
+test("a re-offer that moves the remote while the socket is still connecting does not throw", async (t) => {
+  const { clock, engine, remoteSdp, rtp } = await setup(t);
+  const s = await engine.createSession({ address: HOST });
+  s.createOffer();
+  s.setRemoteAnswer(remoteSdp());
+  // immediately (the connect is in flight): the remote moves to another port, then back
+  const moved = remoteSdp().replace(`m=audio ${rtp.address().port}`, `m=audio ${rtp.address().port + 2}`);
+  t.notThrows(() => s.createAnswer(moved));
+  t.notThrows(() => s.createAnswer(remoteSdp()));
+  const got: Buffer[] = [];
+  rtp.on("message", (m) => got.push(m));
+  for (let i = 0; i < 100 && got.length === 0; i++) {
+    clock.advance(20);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  t.true(got.length > 0, "audio goes to where the last description points");
+  t.is(s.state, "active");
+});
