@@ -25,6 +25,8 @@ export interface SnapshotOptions {
   /** The provider named in the rate disclosure. */
   provider?: string;
   now?: number;
+  /** A block index still current (no "blocks" change since it was built): reused, not reloaded. */
+  reuseBlocks?: BlockIndex;
 }
 
 /** A row of the block queries below, in their column order. */
@@ -124,7 +126,7 @@ export async function loadFacilitySnapshot(
         .where("i.facilityId", "=", facilityId)
         .execute(),
       db.selectFrom("scheduleWindows").selectAll().execute(),
-      loadBlocks(ds, facilityId),
+      opts.reuseBlocks ?? loadBlocks(ds, facilityId),
       db
         .selectFrom("hotNumbers")
         .selectAll()
@@ -264,14 +266,18 @@ export class SnapshotCache {
   private readonly current = new Map<string, FacilitySnapshot>();
   private readonly loading = new Map<string, Promise<FacilitySnapshot>>();
   private readonly stale = new Set<string>();
+  private readonly staleBlocks = new Set<string>();
   private readonly unsubscribe: () => void;
 
   constructor(ds: DomainStore, opts: SnapshotOptions = {}) {
     this.ds = ds;
     this.opts = opts;
-    this.unsubscribe = ds.onChange((facilityId) => {
-      if (facilityId === null) for (const k of this.current.keys()) this.stale.add(k);
-      else this.stale.add(facilityId);
+    this.unsubscribe = ds.onChange((facilityId, kind) => {
+      const ids = facilityId === null ? [...this.current.keys()] : [facilityId];
+      for (const id of ids) {
+        this.stale.add(id);
+        if (kind === "blocks") this.staleBlocks.add(id);
+      }
     });
   }
 
@@ -291,10 +297,19 @@ export class SnapshotCache {
     const pending = this.loading.get(facilityId);
     if (pending) return pending;
     this.stale.delete(facilityId);
-    const p = loadFacilitySnapshot(this.ds, facilityId, this.opts)
+    const prev = this.current.get(facilityId);
+    const reuseBlocks = prev && !this.staleBlocks.has(facilityId) ? prev.blocks : undefined;
+    this.staleBlocks.delete(facilityId);
+    const p = loadFacilitySnapshot(this.ds, facilityId, { ...this.opts, ...(reuseBlocks ? { reuseBlocks } : {}) })
       .then((s) => {
         this.current.set(facilityId, s);
         return s;
+      })
+      .catch((err: unknown) => {
+        // Try again from scratch on the next get().
+        this.stale.add(facilityId);
+        this.staleBlocks.add(facilityId);
+        throw err;
       })
       .finally(() => this.loading.delete(facilityId));
     this.loading.set(facilityId, p);

@@ -78,7 +78,7 @@ export async function addBlock(
   await assertEntryScope(ds, scope, input.facilityId);
   const row = blockRowOf(input, now);
   await ds.db.insertInto("blockedNumbers").values(row).execute();
-  ds.changed(input.facilityId);
+  ds.changed(input.facilityId, "blocks");
   return row;
 }
 
@@ -106,7 +106,7 @@ export async function blockByCalledParty(
     true,
   );
   await ds.db.insertInto("blockedNumbers").values(row).execute();
-  ds.changed(facilityId);
+  ds.changed(facilityId, "blocks");
   return row;
 }
 
@@ -115,7 +115,7 @@ export async function removeBlock(ds: DomainStore, scope: FacilityScope, id: str
   if (!r) throw notFound("block");
   await assertEntryScope(ds, scope, r.facilityId);
   await ds.db.deleteFrom("blockedNumbers").where("id", "=", id).execute();
-  ds.changed(r.facilityId);
+  ds.changed(r.facilityId, "blocks");
 }
 
 export interface BlockFilter {
@@ -173,7 +173,7 @@ export async function ensureDefaultGeneralBlocks(ds: DomainStore, setBy: string,
     ),
   );
   if (rows.length) await ds.db.insertInto("blockedNumbers").values(rows).execute();
-  ds.changed(null);
+  ds.changed(null, "blocks");
   return rows.length;
 }
 

@@ -102,6 +102,6 @@ export async function importBlockedNumbers(
     },
     started,
   );
-  ds.changed(target.facilityId);
+  ds.changed(target.facilityId, "blocks");
   return report;
 }

@@ -9,8 +9,14 @@ import { CamelCasePlugin, type Kysely } from "kysely";
 import { type Dialect, openStore, type Store, type StoreConfig } from "./database.ts";
 import type { DomainDb } from "./schema.ts";
 
+/**
+ * What changed: "blocks" (the blocked-number lists, the expensive part of a snapshot) or
+ * "rules" (anything else). Snapshot caches rebuild the block index only after a "blocks" change.
+ */
+export type ChangeKind = "rules" | "blocks";
+
 /** `facilityId` null means an agency-wide change (a block for all facilities, a COS). */
-export type ChangeListener = (facilityId: string | null) => void;
+export type ChangeListener = (facilityId: string | null, kind: ChangeKind) => void;
 
 export interface DomainStore {
   readonly db: Kysely<DomainDb>;
@@ -22,7 +28,7 @@ export interface DomainStore {
   /** Secret for PIN hashing (HMAC-SHA256); see docs/controller-domain.md "PINs". */
   readonly pinKey: Buffer;
   onChange(listener: ChangeListener): () => void;
-  changed(facilityId: string | null): void;
+  changed(facilityId: string | null, kind?: ChangeKind): void;
   close(): Promise<void>;
 }
 
@@ -46,10 +52,10 @@ export async function domainStoreOf<DB>(store: Store<DB>, opts: DomainStoreOptio
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    changed(facilityId) {
+    changed(facilityId, kind = "rules") {
       for (const l of listeners) {
         try {
-          l(facilityId);
+          l(facilityId, kind);
         } catch {
           // A failing observer must not undo the write that was just committed.
         }

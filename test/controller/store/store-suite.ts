@@ -456,6 +456,12 @@ export function storeSuite(test: TestFn, engine: string, open: Opener): void {
     const next = await cache.get(fx.facilityId);
     if (next === first) throw new Error("cache did not rebuild");
     eq(next.blocks.specific("+12132004444")?.reason, "victim");
+    // A change that is not about blocks rebuilds the rules but keeps the (costly) block index.
+    await setPin(ds, fx.scope, "I-2", "8642");
+    const third = await cache.get(fx.facilityId);
+    if (third === next) throw new Error("cache did not rebuild after a PIN change");
+    eq(third.blocks, next.blocks);
+    eq(third.inmatesByPinHash.size, 2);
     cache.stop();
   });
 }
