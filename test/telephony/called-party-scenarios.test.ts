@@ -319,11 +319,18 @@ test("accept: 180, then 200 with an SDP answer of PCMU/8000 and telephone-event/
   t.regex(ok.body, /^a=rtpmap:101 telephone-event\/8000\r$/m);
   t.regex(ok.body, new RegExp(`^m=audio ${party.mediaPort} `, "m"));
   t.is(tagOf(header(ok, "To")), tagOf(header(ringing, "To")), "one To tag for the 180 and the 200");
-  await new Promise((r) => setTimeout(r, 300 + 300 + 300 + 100));
+  await new Promise((r) => setTimeout(r, 300 + 300 + 300 + 300));
   const bye = uac.inDialog("BYE");
   await uac.response(200, "BYE", bye.from);
   const r = await party.done;
   t.is(r.code, 0, failureReport(r));
+  // The default voice is speech (espeak-ng, sox to µ-law): more than digital silence.
+  const voice = uac.audio();
+  t.true(voice.length > 10, `voice packets: ${voice.length}`);
+  t.true(
+    voice.some((p) => p.payload.some((b) => (b & 0x7f) < 0x70)),
+    "speech louder than a few steps above silence",
+  );
 });
 
 test("accept: presses 1 only after the announcement pause, then streams PCMU voice until the controller's BYE", async (t) => {
