@@ -377,7 +377,9 @@ export class RtpMediaSession extends Emitter implements MediaSession {
     const media = this.media!;
     const now = this.ctx.clock.monotonic();
     this.ticks++;
-    if (media.recv && this.rtpTimeoutMs > 0 && now - this.lastRecv >= this.rtpTimeoutMs) {
+    // a remote held with c=0.0.0.0 (no address) is not timed out: it may well send nothing
+    const expectRtp = media.recv && media.remoteAddress !== undefined;
+    if (expectRtp && this.rtpTimeoutMs > 0 && now - this.lastRecv >= this.rtpTimeoutMs) {
       this.fail("RTP timeout");
       return;
     }
