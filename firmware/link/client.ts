@@ -44,6 +44,7 @@ export class LinkClient {
   private reconnectTimer: TimerHandle | undefined;
   private pingTimer: TimerHandle | undefined;
   private lastPong = 0;
+  private lastError: string | undefined;
   private readonly listeners = new Set<Listener>();
 
   constructor(opts: LinkClientOptions) {
@@ -101,6 +102,7 @@ export class LinkClient {
     this.ws = ws;
     ws.on("open", () => {
       this.backoff = this.opts.reconnectMinMs;
+      this.lastError = undefined;
       this.lastPong = this.opts.clock.monotonic();
       ws.send(
         JSON.stringify({
@@ -116,7 +118,11 @@ export class LinkClient {
       this.lastPong = this.opts.clock.monotonic();
     });
     ws.on("message", (data) => this.onMessage(ws, data.toString()));
-    ws.on("error", (err) => this.opts.log?.("link error", err.message));
+    ws.on("error", (err) => {
+      // A controller that stays away would log the same refusal every back-off step.
+      if (err.message !== this.lastError) this.opts.log?.("link error", err.message);
+      this.lastError = err.message;
+    });
     ws.on("close", () => {
       this.opts.clock.clearInterval(this.pingTimer);
       if (this.ws === ws) this.ws = undefined;
