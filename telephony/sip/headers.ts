@@ -119,6 +119,22 @@ export function canonicalName(name: string): string {
   return out;
 }
 
+const fieldNameCache = new Map<string, { name: string; key: string }>();
+
+/**
+ * The written and lookup names for a header name as received, or undefined when it is not a
+ * token. Cached: a message's dozen names are nearly always ones seen before.
+ */
+export function fieldNames(raw: string): { name: string; key: string } | undefined {
+  let hit = fieldNameCache.get(raw);
+  if (hit === undefined) {
+    if (!/^[A-Za-z0-9\-.!%*_+`'~]+$/.test(raw)) return undefined;
+    hit = { name: canonicalName(raw), key: headerKey(raw) };
+    if (fieldNameCache.size < CACHE_LIMIT) fieldNameCache.set(raw, hit);
+  }
+  return hit;
+}
+
 export function isListHeader(key: string): boolean {
   return LIST_HEADERS.has(key);
 }

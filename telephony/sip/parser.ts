@@ -8,7 +8,7 @@
  * can").
  */
 import { SipSyntaxError, splitList, TOKEN_RE } from "./grammar.ts";
-import { SipHeaders } from "./headers.ts";
+import { fieldNames, SipHeaders } from "./headers.ts";
 import { type CSeq, type SipMessage, SipRequest, SipResponse } from "./message.ts";
 import { NameAddr } from "./name-addr.ts";
 import { OpaqueUri, parseUri } from "./uri.ts";
@@ -43,7 +43,6 @@ const MAX_DELTA = 2 ** 32 - 1; // delta-seconds, RFC 3261 §25.1 / RFC 4475 scal
 const REQUEST_LINE_RE = /^([A-Za-z0-9\-.!%*_+`'~]+) (\S+) (SIP\/\d+\.\d+)$/;
 const STATUS_LINE_RE = /^SIP\/2\.0 (\d{3})(?: (.*))?$/;
 const VERSION_RE = /^SIP\/(\d+)\.(\d+)$/;
-const HEADER_NAME_RE = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 const DIGITS_RE = /^\d+$/;
 /** rfc1123-date with "GMT" — RFC 3261 §20.17 (RFC 4475 baddate). */
 const DATE_RE =
@@ -173,9 +172,9 @@ function readHeaders(lines: string[]): SipHeaders | undefined {
     // HCOLON = *( SP / HTAB ) ":" SWS — RFC 3261 §25.1
     let nameEnd = colon;
     while (nameEnd > 0 && (line[nameEnd - 1] === " " || line[nameEnd - 1] === "\t")) nameEnd--;
-    const name = line.slice(0, nameEnd);
-    if (!HEADER_NAME_RE.test(name)) return undefined;
-    headers.append(name, line.slice(colon + 1).trim());
+    const names = fieldNames(line.slice(0, nameEnd));
+    if (!names) return undefined;
+    headers.fields.push({ name: names.name, key: names.key, value: line.slice(colon + 1).trim() });
   }
   return headers;
 }
