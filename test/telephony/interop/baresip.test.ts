@@ -9,16 +9,15 @@ import test from "ava";
 import type { AudioMedia, Call } from "../../../telephony/api.ts";
 import { fileHasFrequency, sine, writeWav } from "../../support/audio.ts";
 import { type BaresipRun, startBaresip } from "../../support/baresip.ts";
-import { freePort } from "../../support/sipp.ts";
-import { collectDtmf, delay, loopbackEndpoint, tempDir, until, waitState } from "../ua/helpers.ts";
+import { collectDtmf, delay, loopbackEndpoint, peerPort, tempDir, until, waitState } from "../ua/helpers.ts";
 
 async function baresip(t: { teardown(fn: () => unknown): void }, dir: string): Promise<BaresipRun> {
   const audioFile = join(dir, "baresip-600hz.wav");
   writeWav(audioFile, sine([600], 30_000, { levelDbm0: -10 }));
   const run = await startBaresip({
-    sipPort: await freePort(),
-    ctrlPort: await freePort(),
-    rtpPort: 20_000 + Math.floor(Math.random() * 20_000) * 2,
+    sipPort: await peerPort(),
+    ctrlPort: await peerPort(),
+    rtpPort: await peerPort(10),
     audioFile,
   });
   t.teardown(() => run.stop());

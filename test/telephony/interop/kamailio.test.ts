@@ -8,11 +8,10 @@ import test from "ava";
 import type { AudioMedia, Call } from "../../../telephony/api.ts";
 import { fileHasFrequency } from "../../support/audio.ts";
 import { proxyConfig, startKamailio } from "../../support/kamailio.ts";
-import { freePort } from "../../support/sipp.ts";
-import { delay, loopbackEndpoint, tempDir, until, waitState } from "../ua/helpers.ts";
+import { delay, loopbackEndpoint, peerPort, tempDir, until, waitState } from "../ua/helpers.ts";
 
 test("a station registered with Kamailio is called through it: Record-Route honoured, ACK and BYE via the proxy, tone heard", async (t) => {
-  const kport = await freePort();
+  const kport = await peerPort();
   // The shared proxy config, plus one log line per in-dialog request it routes, so the test can
   // see the ACK and the BYE pass through the proxy rather than straight between the two ends.
   const config = proxyConfig("127.0.0.1", kport)

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import test from "ava";
 import type { Call } from "../../../telephony/api.ts";
-import { freePort, startSipp } from "../../support/sipp.ts";
-import { collectDtmf, loopbackEndpoint, until, waitState, waitUdpBound } from "../ua/helpers.ts";
+import { startSipp } from "../../support/sipp.ts";
+import { collectDtmf, loopbackEndpoint, peerPort, until, waitState, waitUdpBound } from "../ua/helpers.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/interop/${name}`, import.meta.url), "utf8");
 
@@ -22,8 +22,8 @@ test("SIPp calling Yardline: RFC 4733 digits 5, 9, # and an INFO digit 3 are rep
     c.on("dtmf", (ev) => digits.push({ digit: ev.digit, method: ev.method }));
     void c.answer();
   });
-  const sippPort = await freePort();
-  const mediaPort = await freePort();
+  const sippPort = await peerPort();
+  const mediaPort = await peerPort(4);
   const sipp = startSipp({
     scenario: { name: "uac-dtmf.xml", xml: fixture("uac-dtmf.xml") },
     args: [
@@ -66,8 +66,8 @@ test("Yardline calling SIPp: digits 1 and 9 SIPp sends after answering are repor
   const { ep } = await loopbackEndpoint();
   t.teardown(() => ep.libDestroy());
   const acc = ep.accountCreate({ idUri: "sip:station-7@127.0.0.1" });
-  const sippPort = await freePort();
-  const mediaPort = await freePort();
+  const sippPort = await peerPort();
+  const mediaPort = await peerPort(4);
   const sipp = startSipp({
     scenario: { name: "uas-dtmf.xml", xml: fixture("uas-dtmf.xml") },
     args: [
@@ -124,8 +124,8 @@ for (const [password, expected] of [
   test(`Yardline calling a SIPp trunk that answers 401: the INVITE retried with ${password === "hunter2" ? "the right" : "a wrong"} password is ${expected === "CONFIRMED" ? "answered" : "refused 403"} by SIPp's own digest check`, async (t) => {
     const { ep } = await loopbackEndpoint();
     t.teardown(() => ep.libDestroy());
-    const sippPort = await freePort();
-    const sipp = authTrunk(sippPort, await freePort());
+    const sippPort = await peerPort();
+    const sipp = authTrunk(sippPort, await peerPort(4));
     t.teardown(() => sipp.stop());
     await waitUdpBound(sippPort);
     const acc = ep.accountCreate({

@@ -6,15 +6,15 @@ import { join } from "node:path";
 import test from "ava";
 import type { AudioMedia } from "../../../telephony/api.ts";
 import { fileHasFrequency, readWav, toneLevelDbm0 } from "../../support/audio.ts";
-import { freePort, startSipp } from "../../support/sipp.ts";
-import { delay, loopbackEndpoint, tempDir, waitState, waitUdpBound } from "../ua/helpers.ts";
+import { startSipp } from "../../support/sipp.ts";
+import { delay, loopbackEndpoint, peerPort, tempDir, waitState, waitUdpBound } from "../ua/helpers.ts";
 
 test("Yardline calling `sipp -sn uas -rtp_echo` hears its own 1 kHz tone echoed back", async (t) => {
   const { ep } = await loopbackEndpoint();
   t.teardown(() => ep.libDestroy());
   const acc = ep.accountCreate({ idUri: "sip:station-3@127.0.0.1" });
-  const sippPort = await freePort();
-  const mediaPort = await freePort();
+  const sippPort = await peerPort();
+  const mediaPort = await peerPort(4);
   const sipp = startSipp({
     args: [
       "-sn",

@@ -9,8 +9,8 @@ import test from "ava";
 import type { AudioMedia, Call } from "../../../telephony/api.ts";
 import { sine, writeWav } from "../../support/audio.ts";
 import { startBaresip } from "../../support/baresip.ts";
-import { freePort, startSipp } from "../../support/sipp.ts";
-import { delay, loopbackEndpoint, tempDir, until, waitState, waitUdpBound } from "../ua/helpers.ts";
+import { startSipp } from "../../support/sipp.ts";
+import { delay, loopbackEndpoint, peerPort, tempDir, until, waitState, waitUdpBound } from "../ua/helpers.ts";
 
 const RTP_TIMEOUT_MS = 2000;
 
@@ -45,7 +45,7 @@ test("SIPp killed with SIGKILL mid-call: the call ends on ICMP unreachable or RT
   const { ep } = await loopbackEndpoint({ rtpTimeoutMs: RTP_TIMEOUT_MS });
   t.teardown(() => ep.libDestroy());
   const acc = ep.accountCreate({ idUri: "sip:station-5@127.0.0.1" });
-  const sippPort = await freePort();
+  const sippPort = await peerPort();
   const sipp = startSipp({
     args: [
       "-sn",
@@ -57,7 +57,7 @@ test("SIPp killed with SIGKILL mid-call: the call ends on ICMP unreachable or RT
       "-mi",
       "127.0.0.1",
       "-mp",
-      String(await freePort()),
+      String(await peerPort(4)),
     ].concat(["-rtp_echo", "-m", "1", "-timeout", "30s"]),
   });
   t.teardown(() => sipp.stop());
@@ -80,9 +80,9 @@ test("baresip killed with SIGKILL mid-call ends the call with a reason", async (
   const audioFile = join(dir, "tone.wav");
   writeWav(audioFile, sine([600], 30_000));
   const peer = await startBaresip({
-    sipPort: await freePort(),
-    ctrlPort: await freePort(),
-    rtpPort: 20_000 + Math.floor(Math.random() * 20_000) * 2,
+    sipPort: await peerPort(),
+    ctrlPort: await peerPort(),
+    rtpPort: await peerPort(10),
     audioFile,
   });
   t.teardown(() => peer.stop());
@@ -105,9 +105,9 @@ test("baresip frozen with SIGSTOP (socket open, RTP stopped) ends the call with 
   const audioFile = join(dir, "tone.wav");
   writeWav(audioFile, sine([600], 30_000));
   const peer = await startBaresip({
-    sipPort: await freePort(),
-    ctrlPort: await freePort(),
-    rtpPort: 20_000 + Math.floor(Math.random() * 20_000) * 2,
+    sipPort: await peerPort(),
+    ctrlPort: await peerPort(),
+    rtpPort: await peerPort(10),
     audioFile,
   });
   t.teardown(() => peer.stop());

@@ -68,3 +68,37 @@ export async function waitUdpBound(port: number, timeoutMs = 10_000): Promise<vo
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Below Linux's ephemeral range (32768-60999), where port-0 binds never land. */
+const PEER_PORT_LOW = 20_000;
+const PEER_PORT_HIGH = 32_000;
+
+/**
+ * A port for a peer process (SIPp, baresip), `span` consecutive ports free for UDP and TCP.
+ * Chosen below the ephemeral range so the endpoints and RTP sockets this test binds on port 0
+ * cannot take it between our check and the peer's bind.
+ */
+export async function peerPort(span = 1): Promise<number> {
+  const { createSocket } = await import("node:dgram");
+  const { createServer } = await import("node:net");
+  const free = (port: number) =>
+    Promise.all([
+      new Promise<boolean>((resolve) => {
+        const u = createSocket("udp4");
+        u.once("error", () => resolve(false));
+        u.bind(port, "127.0.0.1", () => u.close(() => resolve(true)));
+      }),
+      new Promise<boolean>((resolve) => {
+        const s = createServer();
+        s.once("error", () => resolve(false));
+        s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+      }),
+    ]).then(([a, b]) => a && b);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = PEER_PORT_LOW + 2 * Math.floor((Math.random() * (PEER_PORT_HIGH - PEER_PORT_LOW - span)) / 2);
+    let ok = true;
+    for (let p = base; p < base + span && ok; p++) ok = await free(p);
+    if (ok) return base;
+  }
+  throw new Error("no free peer port");
+}
