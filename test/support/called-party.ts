@@ -58,7 +58,7 @@ export type CalledPartyVoice =
   | { toneHz: number; levelDbm0?: number };
 
 export interface CalledPartyOptions {
-  /** SIP port (UDP, 127.0.0.1). Default: a free one. */
+  /** SIP port (UDP, 127.0.0.1). Default: a free one below the ephemeral range. */
   port?: number;
   /** RTP port. SIPp also binds this + 2, so both must be free. Default: a free pair. */
   mediaPort?: number;
@@ -278,18 +278,19 @@ function udpFree(port: number): Promise<boolean> {
 }
 
 /**
- * `count` UDP ports free on 127.0.0.1 at `step` apart (SIPp's media takes port and port + 2):
- * bind port 0, read it, check the others, release.
+ * Ports for SIPp are picked below Linux's ephemeral range (32768-60999 by default), where the
+ * port-0 binds of the test itself and of the controller (RTP, SIP) never land: a port found by
+ * binding port 0 and releasing it could be taken by one of those before SIPp binds it.
  */
+const PEER_PORT_LOW = 20_000;
+const PEER_PORT_HIGH = 32_000;
+
+/** `count` UDP ports free on 127.0.0.1, `step` apart (SIPp's media takes port and port + 2). */
 export async function freeUdpPorts(count: number, step = 1): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const s = createSocket("udp4");
-    const base = await new Promise<number>((resolve, reject) => {
-      s.once("error", reject);
-      s.bind(0, "127.0.0.1", () => resolve(s.address().port));
-    });
-    await new Promise<void>((r) => s.close(() => r()));
-    if (base + (count - 1) * step > 65535) continue;
+  const span = (count - 1) * step;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    // Even bases, as RTP ports traditionally are (RFC 3550 §11).
+    const base = PEER_PORT_LOW + 2 * Math.floor((Math.random() * (PEER_PORT_HIGH - PEER_PORT_LOW - span)) / 2);
     let ok = true;
     for (let k = 0; k < count && ok; k++) ok = await udpFree(base + k * step);
     if (ok) return base;
