@@ -73,6 +73,8 @@ test("a keypad scanned through the MCP23017 register model reports each press on
     pressed = { row, col: KEYS[row]!.indexOf(key) };
     rewire();
     await until(() => keys.length > before, `key ${key}`);
+    const held = model.log.length;
+    await until(() => model.log.length > held + 100, "scans with the key still held");
     pressed = undefined;
     rewire();
     const reads = model.log.length;
