@@ -23,6 +23,8 @@ export type ParseResult =
       status?: 400 | 505;
       /** The request's header fields, when the header section could be split into fields. */
       partial?: { headers: SipHeaders; isRequest: boolean };
+      /** Set when the parser itself failed (a bug), not the input. */
+      internal?: true;
     };
 
 export interface ParseOptions {
@@ -63,8 +65,9 @@ export function parseMessage(data: Buffer, opts: ParseOptions = {}): ParseResult
   try {
     return parseUnsafe(data, opts);
   } catch (e) {
-    // Defensive: nothing below should throw outside SipSyntaxError, but no input may escape.
-    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    // Defensive: nothing below should throw, but no input may escape. `internal` marks a bug
+    // (the fuzz test asserts it never happens).
+    return { ok: false, error: e instanceof Error ? e.message : String(e), internal: true };
   }
 }
 
