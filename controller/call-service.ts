@@ -34,7 +34,7 @@ export interface CallServiceOptions {
   sip: { host: string; port: number; publicAddress?: string };
   /** The trunk: an E.164 number is reached at sip:<number>@host:port. */
   trunk: { host: string; port: number };
-  /** Secret from which each station's SIP password is derived (see `stationPassword`). */
+  /** Secret from which each phone bank's SIP password is derived (see `bankPassword`). */
   sipSecret: string;
   realm?: string;
   providerName?: string;
@@ -61,9 +61,12 @@ export interface CallService {
   stop(): Promise<void>;
 }
 
-/** A station's SIP password: HMAC-SHA256(secret, station id), so no password table is needed. */
-export function stationPassword(secret: string, stationId: string): string {
-  return createHmac("sha256", secret).update(stationId).digest("base64url").slice(0, 24);
+/**
+ * A phone bank's SIP password, shared by its handsets: HMAC-SHA256(secret, bank id), so no
+ * password table is kept and a bank's password can be handed to its board at installation.
+ */
+export function bankPassword(secret: string, bankId: string): string {
+  return createHmac("sha256", secret).update(bankId).digest("base64url").slice(0, 24);
 }
 
 export async function startCallService(opts: CallServiceOptions): Promise<CallService> {
@@ -116,9 +119,10 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
     ...(opts.sip.publicAddress ? { publicAddress: opts.sip.publicAddress } : {}),
   });
   const realm = opts.realm ?? "yardline";
-  endpoint.registrarStart(realm, (username) =>
-    ports.station(username) ? { password: stationPassword(opts.sipSecret, username) } : undefined,
-  );
+  endpoint.registrarStart(realm, (username) => {
+    const station = ports.station(username);
+    return station ? { password: bankPassword(opts.sipSecret, station.bankId) } : undefined;
+  });
   const host = opts.sip.publicAddress ?? opts.sip.host;
   const handsets: Account = endpoint.accountCreate({ idUri: `sip:controller@${host}` });
   const trunkAccount: Account = endpoint.accountCreate({
@@ -128,6 +132,7 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
   });
 
   const bus = new CallEventBus((event, err) => log(`observer of ${event} failed: ${String(err)}`));
+  bus.on("flow.error", (e) => log(`call ${e.callId}: ${e.fatal ? "failed" : "problem"} in ${e.step}: ${e.error}`));
   const vault = new FileVault(recordingsDir, key, clock);
   let channel = 0;
   const calls = new CallManager({

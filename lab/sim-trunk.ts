@@ -49,6 +49,12 @@ export interface SimTrunkOptions {
   clock: Clock;
   /** Seconds to wait after answering before pressing a digit (the announcement's length). */
   answerDelaySec?: number;
+  /**
+   * Resolves when the controller has finished the acceptance menu for a call to `number`. The
+   * lab shares the controller's process and uses its event; without it the trunk waits
+   * `answerDelaySec` (the announcement cannot be cut through, so an early digit is lost).
+   */
+  menuHeard?: (number: string) => Promise<void>;
   /** Audio the called party "speaks" once connected (8 kHz mono WAV), looped. */
   talkFile?: string;
   log?: (msg: string) => void;
@@ -89,11 +95,12 @@ export class SimTrunk {
         return await call.hangup();
       }
       if (behaviour === "silent") return;
-      await wait(delay);
+      if (this.opts.menuHeard) await this.opts.menuHeard(number);
+      else await wait(delay);
       if (behaviour === "decline") return await call.dialDtmf("2");
       if (behaviour === "block") {
         await call.dialDtmf("9");
-        await wait(8);
+        await wait(this.opts.menuHeard ? 6 : 8);
         return await call.dialDtmf("9");
       }
       await call.dialDtmf("1");

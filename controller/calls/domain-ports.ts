@@ -93,7 +93,7 @@ export class DomainCallPorts implements CallRules, CallRecordWriter {
       const s = await this.cache.get(f.id);
       for (const st of s.stations.values()) {
         const unit = st.housingUnitId ? s.housingUnits.get(st.housingUnitId) : undefined;
-        next.set(st.id, {
+        const info: StationInfo = {
           stationId: st.id,
           stationNumber: String(st.setNumber),
           facilityId: s.facility.id,
@@ -103,7 +103,10 @@ export class DomainCallPorts implements CallRules, CallRecordWriter {
           bankId: st.phoneBankId,
           location: st.location,
           timeZone: s.facility.timeZone,
-        });
+        };
+        // A handset registers as <board id>-h<set number>; a board's id is its phone bank's id.
+        next.set(st.id, info);
+        next.set(`${st.phoneBankId}-h${st.setNumber}`, info);
       }
     }
     this.stations = next;
@@ -118,7 +121,7 @@ export class DomainCallPorts implements CallRules, CallRecordWriter {
   }
 
   stationList(): StationInfo[] {
-    return [...this.stations.values()];
+    return [...new Set(this.stations.values())];
   }
 
   stationEnabled(station: StationInfo, at: number): Bilingual | undefined {

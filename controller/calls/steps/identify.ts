@@ -3,6 +3,8 @@
  * Spec: "The IWTS must prompt the inmate/ward to state his or her name prior to call initiation
  * and include the caller's name in the called party's announcement."
  */
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { decodeWavPcm16, encodeWavPcm16 } from "../../../telephony/media/wav.ts";
 import type { CallSession } from "../call-session.ts";
 import type { CallerIdentity, Language } from "../ports.ts";
 
@@ -79,7 +81,19 @@ export async function recordName(s: CallSession, caller: CallerIdentity): Promis
     s.handset.getAudioMedia()?.stopTransmit(rec.left);
     await rec.close();
   }
+  await keepLeftChannel(file);
   await rules.saveRecordedName(caller.inmateId, file);
   await s.play(player, s.say("inmate.name-saved"));
   return file;
+}
+
+/** The recorder writes stereo; a recorded name is played as a prompt, which is mono. */
+async function keepLeftChannel(file: string): Promise<void> {
+  const { info, samples } = decodeWavPcm16(await readFile(file), file);
+  if (info.channels === 1) return;
+  const mono = new Int16Array(Math.floor(samples.length / info.channels));
+  for (let i = 0; i < mono.length; i++) mono[i] = samples[i * info.channels] as number;
+  const tmp = `${file}.mono`;
+  await writeFile(tmp, encodeWavPcm16(mono, 1, info.sampleRate));
+  await rename(tmp, file);
 }

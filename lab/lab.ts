@@ -1,0 +1,242 @@
+/**
+ * The lab: the controller, one simulated phone bank (the real firmware on the `sim` board, as a
+ * child process) and a simulated trunk, on embedded defaults (SQLite, files under `.lab/`).
+ * `npm start` runs it until Ctrl-C; `npm run demo` and the tests start it on free ports.
+ *
+ * Ports and addresses come from the environment (see README): YARDLINE_HOST, YARDLINE_HTTP_PORT,
+ * YARDLINE_SIP_PORT, YARDLINE_BANKS_PORT, YARDLINE_SIM_PORT, YARDLINE_TRUNK_HOST,
+ * YARDLINE_TRUNK_PORT (an external trunk: the simulated one is then not started), YARDLINE_DATA.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { bankPassword } from "../controller/call-service.ts";
+import { type Controller, startController } from "../controller/controller.ts";
+import type { FlowConfig } from "../controller/calls/call-session.ts";
+import { DEMO_PHONE_BANK_ID } from "../controller/domain/seed.ts";
+import { SystemClock } from "../telephony/clock.ts";
+import { createEndpoint, type YardlineEndpoint } from "../telephony/ua/endpoint.ts";
+import { buildWeb } from "../web/build.ts";
+import { SimTrunk } from "./sim-trunk.ts";
+
+export const ROOT = path.join(import.meta.dirname, "..");
+
+export interface LabOptions {
+  dataDir: string;
+  host: string;
+  httpPort: number;
+  sipPort: number;
+  banksPort: number;
+  simPort: number;
+  /** An external trunk; when absent the simulated trunk runs on `trunkPort`. */
+  trunkHost?: string;
+  trunkPort: number;
+  adminPassword: string;
+  /** Derives the phone bank's SIP password; random per run when absent. */
+  sipSecret?: string;
+  /** Build the web UI first (skipped when web/dist exists and `buildUi` is not true). */
+  buildUi?: boolean;
+  /** Seconds the simulated called party waits before answering the acceptance prompt. */
+  trunkAnswerDelaySec?: number;
+  flow?: Partial<FlowConfig>;
+  log?: (msg: string) => void;
+}
+
+export interface Lab {
+  controller: Controller;
+  trunk?: SimTrunk;
+  firmware: ChildProcess;
+  simUrl: string;
+  httpUrl: string;
+  opts: LabOptions;
+  stop(): Promise<void>;
+}
+
+/** A free TCP/UDP port on `host` (bind 0, read, release). */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function labOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LabOptions {
+  const dataDir = path.resolve(env.YARDLINE_DATA ?? path.join(ROOT, ".lab"));
+  mkdirSync(dataDir, { recursive: true });
+  // The lab's secrets live in its data directory, made once; a real controller is configured.
+  const secretsFile = path.join(dataDir, "lab-secrets.json");
+  if (!existsSync(secretsFile)) {
+    writeFileSync(
+      secretsFile,
+      JSON.stringify({ sipSecret: randomBytes(16).toString("hex"), adminPassword: "yardline-lab-admin" }, null, 2),
+      { mode: 0o600 },
+    );
+  }
+  const secrets = JSON.parse(readFileSync(secretsFile, "utf8")) as { sipSecret: string; adminPassword: string };
+  const num = (v: string | undefined, d: number) => (v ? Number(v) : d);
+  return {
+    dataDir,
+    host: env.YARDLINE_HOST ?? "127.0.0.1",
+    httpPort: num(env.YARDLINE_HTTP_PORT, 8080),
+    sipPort: num(env.YARDLINE_SIP_PORT, 5060),
+    banksPort: num(env.YARDLINE_BANKS_PORT, 8081),
+    simPort: num(env.YARDLINE_SIM_PORT, 7070),
+    ...(env.YARDLINE_TRUNK_HOST ? { trunkHost: env.YARDLINE_TRUNK_HOST } : {}),
+    trunkPort: num(env.YARDLINE_TRUNK_PORT, 5090),
+    adminPassword: env.YARDLINE_ADMIN_PASSWORD ?? secrets.adminPassword,
+    sipSecret: secrets.sipSecret,
+  };
+}
+
+export async function startLab(opts: LabOptions): Promise<Lab> {
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const sipSecret = opts.sipSecret ?? randomBytes(16).toString("hex");
+  const webRoot = path.join(ROOT, "web", "dist");
+  if (opts.buildUi || !existsSync(path.join(webRoot, "index.html"))) {
+    log("building the web UI ...");
+    await buildWeb(webRoot);
+  }
+
+  log("starting the controller (prompts are built on first start) ...");
+  const controller = await startController({
+    dataDir: opts.dataDir,
+    sip: { host: opts.host, port: opts.sipPort },
+    trunk: { host: opts.trunkHost ?? opts.host, port: opts.trunkPort },
+    http: { host: opts.host, port: opts.httpPort },
+    banks: { host: opts.host, port: opts.banksPort },
+    sipSecret,
+    seedDemo: true,
+    admin: { username: "admin", password: opts.adminPassword },
+    webRoot,
+    promptsDir: path.join(opts.dataDir, "prompts"),
+    ...(opts.flow ? { flow: opts.flow } : {}),
+    log,
+  });
+
+  // The simulated trunk: a SIP peer standing in for the public network.
+  let trunkEp: YardlineEndpoint | undefined;
+  let trunk: SimTrunk | undefined;
+  if (!opts.trunkHost) {
+    trunkEp = createEndpoint({ userAgent: "Yardline lab trunk" });
+    await trunkEp.transportCreate("udp", { host: opts.host, port: opts.trunkPort });
+    const account = trunkEp.accountCreate({ idUri: `sip:trunk@${opts.host}` });
+    const calls = controller.calls;
+    trunk = new SimTrunk(account, {
+      endpoint: trunkEp,
+      clock: new SystemClock(),
+      ...(opts.trunkAnswerDelaySec !== undefined ? { answerDelaySec: opts.trunkAnswerDelaySec } : {}),
+      menuHeard: (number) =>
+        new Promise<void>((resolve) => {
+          const off = calls.bus.on("call.awaitingAcceptance", ({ callId }) => {
+            if (calls.calls.session(callId)?.decision?.destination !== number) return;
+            off();
+            resolve();
+          });
+        }),
+      log,
+    });
+  }
+
+  // The phone bank: the real firmware on the simulated board, as its own process.
+  const firmwareArgs = [
+    path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
+    path.join(ROOT, "firmware", "main.ts"),
+    "--board",
+    "sim",
+    "--board-id",
+    DEMO_PHONE_BANK_ID,
+    "--controller",
+    `ws://${opts.host}:${controller.banksPort}`,
+    "--sip",
+    `${opts.host}:${controller.sipPort}`,
+    "--sip-bind",
+    `${opts.host}:0`,
+    "--control-port",
+    String(opts.simPort),
+    "--journal",
+    path.join(opts.dataDir, "journal", `${DEMO_PHONE_BANK_ID}.json`),
+    "--audio-dir",
+    path.join(opts.dataDir, "audio", DEMO_PHONE_BANK_ID),
+  ];
+  const firmware = spawn(process.execPath, firmwareArgs, {
+    cwd: ROOT,
+    env: { ...process.env, YARDLINE_SIP_PASSWORD: bankPassword(sipSecret, DEMO_PHONE_BANK_ID) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l.trim())
+      .forEach((l) => log(`firmware: ${l}`));
+  firmware.stdout?.on("data", prefix);
+  firmware.stderr?.on("data", prefix);
+  const simUrl = `http://${opts.host}:${opts.simPort}`;
+  await waitFor(
+    async () => {
+      if (firmware.exitCode !== null) throw new Error(`firmware exited with code ${firmware.exitCode}`);
+      const res = await fetch(`${simUrl}/state`).catch(() => undefined);
+      return res?.ok === true;
+    },
+    30_000,
+    "the simulated phone bank's control surface",
+  );
+  await waitFor(
+    async () => controller.calls.registrations().length >= 8,
+    30_000,
+    "the phone bank's eight handsets to register",
+  );
+
+  let stopped = false;
+  return {
+    controller,
+    ...(trunk ? { trunk } : {}),
+    firmware,
+    simUrl,
+    httpUrl: controller.httpUrl,
+    opts,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (firmware.exitCode === null && firmware.pid) {
+        const exited = new Promise<void>((r) => firmware.once("exit", () => r()));
+        process.kill(firmware.pid, "SIGTERM");
+        const timer = setTimeout(
+          () => firmware.pid && firmware.exitCode === null && process.kill(firmware.pid, "SIGKILL"),
+          5000,
+        );
+        await exited;
+        clearTimeout(timer);
+      }
+      await controller.stop();
+      await trunkEp?.libDestroy();
+    },
+  };
+}
+
+export async function waitFor(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Drives the simulated phone bank's control surface (what a person at the bank does). */
+export async function sim(simUrl: string, route: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${simUrl}${route}`, {
+    method: body === undefined && route === "/state" ? "GET" : "POST",
+    ...(body !== undefined ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`sim ${route}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
