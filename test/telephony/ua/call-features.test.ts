@@ -108,3 +108,43 @@ test("a callee's 180 then 200 is seen by the caller as EARLY then CONFIRMED; inf
   t.deepEqual(infos[0], ["text/plain", "hello"]);
   await call.hangup();
 });
+
+test("a call over TCP: the Contact says transport=tcp and in-dialog requests stay on TCP", async (t) => {
+  const a = createEndpoint();
+  const b = createEndpoint();
+  t.teardown(() => a.libDestroy());
+  t.teardown(() => b.libDestroy());
+  await a.transportCreate("tcp", { host: "127.0.0.1", port: 0 });
+  const { port } = await b.transportCreate("tcp", { host: "127.0.0.1", port: 0 });
+  let incoming: Call | undefined;
+  b.accountCreate({ idUri: "sip:bob@127.0.0.1" }).on("incomingCall", (c) => {
+    incoming = c;
+    void c.answer();
+  });
+  const call = a.accountCreate({ idUri: "sip:alice@127.0.0.1" }).makeCall(`sip:bob@127.0.0.1:${port};transport=tcp`);
+  await waitState(call, "CONFIRMED");
+  await until(() => incoming?.getInfo().state === "CONFIRMED", 5000, "callee CONFIRMED (ACK over TCP)");
+  t.regex(incoming?.getInfo().inviteHeaders?.via ?? "", /SIP\/2\.0\/TCP/);
+  t.regex(incoming?.getInfo().inviteHeaders?.contact ?? "", /transport=tcp/);
+  await (incoming as Call).hangup();
+  await waitState(call, "DISCONNECTED");
+  t.is(call.getInfo().disconnectReason, "BYE from remote");
+});
+
+test("a listener that throws is logged and skipped: the call goes on", async (t) => {
+  const errors: string[] = [];
+  const a = createEndpoint({ log: (level, msg) => level === "error" && errors.push(msg) });
+  const b = await loopbackEndpoint();
+  t.teardown(() => a.libDestroy());
+  t.teardown(() => b.ep.libDestroy());
+  await a.transportCreate("udp", { host: "127.0.0.1", port: 0 });
+  b.ep.accountCreate({ idUri: "sip:bob@127.0.0.1" }).on("incomingCall", (c) => void c.answer());
+  const call = a.accountCreate({ idUri: "sip:alice@127.0.0.1" }).makeCall(`sip:bob@127.0.0.1:${b.port}`);
+  call.on("state", () => {
+    throw new Error("observer bug");
+  });
+  await waitState(call, "CONFIRMED");
+  await call.hangup();
+  t.is(call.getInfo().state, "DISCONNECTED");
+  t.true(errors.some((m) => /state listener threw/.test(m)));
+});
