@@ -11,7 +11,7 @@
 import { classify } from "../rating/classify.ts";
 import { rateDisclosure } from "../rating/disclosure.ts";
 import type { CallType } from "./call-types.ts";
-import { type CosChain, type EffectiveCos, resolveCos } from "./cos.ts";
+import { type CosChain, resolveCos } from "./cos.ts";
 import { parseDialled } from "./dialled.ts";
 import { hashPin } from "./pin.ts";
 import { type DenialRule, type Period, type Reason, reasons, type ScheduleScope } from "./reasons.ts";
@@ -288,5 +288,3 @@ export function authorize(s: FacilitySnapshot, req: AuthorizeRequest): Decision 
  * minutes, the top of the spec's Call Duration range ("shall range from 0 to 99").
  */
 export const SAFETY_LIMIT_SEC = 99 * 60;
-
-export type { EffectiveCos };

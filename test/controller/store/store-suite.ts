@@ -383,6 +383,46 @@ export function storeSuite(test: TestFn, engine: string, open: Opener): void {
     eq(u.lastCompletedEndedAt, T0 - 10 * MIN + 31_000);
   });
 
+  withStore("call records page newest first with a keyset cursor, within the caller's facilities", async (ds) => {
+    const fx = await buildFixture(ds);
+    const s = await loadFacilitySnapshot(ds, fx.facilityId);
+    for (let i = 0; i < 5; i++) {
+      const req = {
+        stationId: "st-1",
+        inmate: { pin: "1234" },
+        dialled: "9002001234",
+        at: T0 + i * MIN,
+        usage: NO_USAGE,
+      };
+      await openCallRecord(ds, s, req, authorize(s, req), { id: `r${i}` });
+    }
+    const first = await queryCallRecords(ds, fx.scope, { limit: 2 });
+    eq(first.map((r) => r.id).join(), "r4,r3");
+    const last = first.at(-1)!;
+    const next = await queryCallRecords(ds, fx.scope, { limit: 2, before: { startedAt: last.startedAt, id: last.id } });
+    eq(next.map((r) => r.id).join(), "r2,r1");
+    eq((await queryCallRecords(ds, fx.scope, { from: T0 + 3 * MIN })).length, 2);
+    eq((await queryCallRecords(ds, fx.scope, { facilityId: fx.otherFacilityId })).length, 0);
+  });
+
+  withStore("usage days follow the facility's clock across the spring-forward change", async (ds) => {
+    const fx = await buildFixture(ds);
+    const s = await loadFacilitySnapshot(ds, fx.facilityId);
+    // 2026-03-08 00:30 PST (08:30 UTC) and 23:30 PDT (2026-03-09 06:30 UTC) are the same facility day.
+    for (const at of [Date.UTC(2026, 2, 8, 8, 30), Date.UTC(2026, 2, 9, 6, 30)]) {
+      const req = { stationId: "st-1", inmate: { pin: "1234" }, dialled: "2132001234", at, usage: NO_USAGE };
+      const rec = await openCallRecord(ds, s, req, authorize(s, req));
+      await markAccepted(ds, rec.id, at, "Accepted.");
+      await closeCallRecord(ds, rec.id, { at: at + 60_000, ending: "hung up" });
+    }
+    const late = await readUsage(ds, "I-1", "America/Los_Angeles", Date.UTC(2026, 2, 9, 6, 45));
+    eq(late.callsDay, 2);
+    const nextDay = await readUsage(ds, "I-1", "America/Los_Angeles", Date.UTC(2026, 2, 9, 7, 5));
+    eq(nextDay.callsDay, 0);
+    eq(nextDay.callsWeek, 0);
+    eq(nextDay.callsMonth, 2);
+  });
+
   withStore("a blocked-number import is all or nothing, and partial only when the caller accepts it", async (ds) => {
     const fx = await buildFixture(ds);
     const csv =
