@@ -176,6 +176,7 @@ export class FirmwareDaemon {
       await wd.kick();
     }
     this.startHealth(config.healthIntervalMs ?? this.opts.healthIntervalMs ?? 30_000);
+    this.timers.push(clock.setInterval(() => void this.checkHardware(), FirmwareDaemon.HARDWARE_CHECK_MS));
     if (this.link) {
       this.link.onLink((up) => this.linkChanged(up));
       this.link.start();
@@ -242,6 +243,34 @@ export class FirmwareDaemon {
   }
 
   private faults = new Set<string>();
+  private hardwareFaults = new Set<string>();
+
+  /** How often hardware faults and temperature are looked at (alerts should not wait for health). */
+  static readonly HARDWARE_CHECK_MS = 1000;
+  /**
+   * SoC temperature reported as a fault. ARM SoCs start throttling around 80-85 °C; in a
+   * closet without airflow the board should be looked at before that.
+   */
+  static readonly OVERHEAT_C = 80;
+
+  /** Reports hardware faults (driver errors, injected sim faults, overheating) as they come and go. */
+  checkHardware(): Promise<void> {
+    this.checking = this.checking
+      .then(() => this.checkHardwareOnce())
+      .catch((err) => this.opts.log?.("hardware check failed", err));
+    return this.checking;
+  }
+
+  private checking: Promise<void> = Promise.resolve();
+
+  private async checkHardwareOnce(): Promise<void> {
+    const now = new Set(this.opts.board.faults());
+    const temp = await this.opts.board.temperatureC();
+    if (temp !== undefined && temp >= FirmwareDaemon.OVERHEAT_C) now.add(`temperature ${Math.round(temp)} °C`);
+    for (const f of now) if (!this.hardwareFaults.has(f)) this.report({ type: "fault", fault: f, active: true });
+    for (const f of this.hardwareFaults) if (!now.has(f)) this.report({ type: "fault", fault: f, active: false });
+    this.hardwareFaults = now;
+  }
 
   private fault(fault: string): void {
     this.opts.log?.(fault);
@@ -263,7 +292,7 @@ export class FirmwareDaemon {
       uptimeS: Math.round((this.opts.clock.monotonic() - this.startedAt) / 1000),
       ...(temperatureC !== undefined ? { temperatureC } : {}),
       registration,
-      faults: [...this.faults, ...this.opts.board.faults()],
+      faults: [...new Set([...this.faults, ...this.opts.board.faults()])],
       journalDepth: this.journal.pending().length,
     };
   }

@@ -77,3 +77,19 @@ test("health telemetry carries uptime, temperature, registration and injected fa
   t.deepEqual(Object.keys(h.registration).sort(), ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8"]);
   t.is(server.state("bank-test")?.health?.temperatureC, 92);
 });
+
+test("hardware faults raise fault events and controller alerts as they come and go", async (t) => {
+  const { server, fw } = await connected(t);
+  const alerts: string[] = [];
+  server.on("alert", (a) => a.kind === "fault" && alerts.push(a.message));
+  fw.sim.fault("overheat", true);
+  fw.sim.fault("relay-h3-stuck", true);
+  await fw.daemon.checkHardware();
+  await waitFor(() => alerts.length >= 3, "fault alerts");
+  t.true(alerts.some((m) => m.includes("temperature 92")));
+  t.true(alerts.some((m) => m.includes("relay-h3-stuck")));
+  fw.sim.fault("relay-h3-stuck", false);
+  await fw.daemon.checkHardware();
+  await waitFor(() => server.state("bank-test")?.faults.includes("relay-h3-stuck") === false, "fault cleared");
+  t.true(server.state("bank-test")?.faults.includes("overheat"));
+});
