@@ -170,12 +170,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     env: { ...process.env, YARDLINE_SIP_PASSWORD: bankPassword(sipSecret, DEMO_PHONE_BANK_ID) },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const prefix = (chunk: Buffer) =>
-    chunk
-      .toString("utf8")
-      .split("\n")
-      .filter((l) => l.trim())
-      .forEach((l) => log(`firmware: ${l}`));
+  const prefix = (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) log(`firmware: ${line}`);
+  };
   firmware.stdout?.on("data", prefix);
   firmware.stderr?.on("data", prefix);
   const simUrl = `http://${opts.host}:${opts.simPort}`;

@@ -61,12 +61,10 @@ export interface SimTrunkOptions {
 }
 
 export class SimTrunk {
-  private readonly account: Account;
   private readonly opts: SimTrunkOptions;
   readonly calls: Array<{ number: string; behaviour: TrunkBehaviour; endedBy?: string }> = [];
 
   constructor(account: Account, opts: SimTrunkOptions) {
-    this.account = account;
     this.opts = opts;
     account.on("incomingCall", (call) => void this.handle(call));
   }

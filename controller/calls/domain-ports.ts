@@ -130,7 +130,7 @@ export class DomainCallPorts implements CallRules, CallRecordWriter {
     const s = this.cache.peek(station.facilityId);
     if (!s) return undefined;
     const st = s.stations.get(station.stationId);
-    if (!st || !st.enabled || !st.phoneBankEnabled) return reasons.stationDisabled();
+    if (!st?.enabled || !st.phoneBankEnabled) return reasons.stationDisabled();
     if (!s.facility.enabled) return reasons.facilityDisabled();
     const unit = st.housingUnitId ? s.housingUnits.get(st.housingUnitId) : undefined;
     if (unit && !unit.enabled) return reasons.housingUnitDisabled();
