@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
+import type { Account } from "../../telephony/api.ts";
 import { parseTelephoneEvent, TelephoneEventReceiver } from "../../telephony/rtp/telephone-event.ts";
 import {
   type CalledParty,
@@ -17,6 +18,7 @@ import {
   startCalledParty,
   writeMedia,
 } from "../support/called-party.ts";
+import { collectDtmf, loopbackEndpoint, until, waitState } from "./ua/helpers.ts";
 
 interface SipMessage {
   startLine: string;
@@ -640,4 +642,126 @@ test("the generated confirming 9 continues the bundled stream, so 9 then 9 are t
   t.deepEqual(pressesOf(...fives), ["5", "5", "5"]);
   // Voice: one second of tone as raw µ-law, 8000 bytes, no header.
   t.is(readFileSync(join(dir, "media", "voice.ul")).length, 8000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The same scenarios called by Yardline's own user agent (telephony/), the stack the
+// controller's trunk leg is built on.
+
+async function yardlineCaller(t: { teardown(fn: () => void): void }): Promise<Account> {
+  const { ep } = await loopbackEndpoint();
+  t.teardown(() => ep.libDestroy());
+  return ep.accountCreate({ idUri: "sip:trunk@127.0.0.1" });
+}
+
+test("Yardline calling accept: PCMU is negotiated, digit 1 is reported once, the party's voice arrives, its BYE ends the call", async (t) => {
+  const acc = await yardlineCaller(t);
+  const party = await startCalledParty("accept", { pauseMs: 500, talkMs: 800, hangup: "party", timeoutMs: 20_000 });
+  t.teardown(() => party.stop());
+  const c = acc.makeCall(party.uri("2025550123"));
+  const digits = collectDtmf(c);
+  await waitState(c, "CONFIRMED");
+  t.is(c.getInfo().codec, "PCMU");
+  await waitState(c, "DISCONNECTED", 10_000);
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
+  t.deepEqual(
+    digits.map((d) => [d.digit, d.method]),
+    [["1", "rfc4733"]],
+  );
+  t.is(c.getInfo().disconnectReason, "BYE from remote");
+});
+
+test("Yardline calling block: the two 9s are reported as two key presses, our BYE ends it", async (t) => {
+  const acc = await yardlineCaller(t);
+  const party = await startCalledParty("block", { pauseMs: 300, confirmMs: 600, timeoutMs: 20_000 });
+  t.teardown(() => party.stop());
+  const c = acc.makeCall(party.uri("2025550123"));
+  const digits = collectDtmf(c);
+  await waitState(c, "CONFIRMED");
+  await until(() => digits.length >= 2, 10_000, "two digits");
+  await c.hangup();
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
+  t.deepEqual(
+    digits.map((d) => d.digit),
+    ["9", "9"],
+  );
+});
+
+test("Yardline calling extra-digits: 1, then 5, 5, 5 during the conversation", async (t) => {
+  const acc = await yardlineCaller(t);
+  const party = await startCalledParty("extra-digits", {
+    pauseMs: 300,
+    talkMs: 300,
+    hangup: "party",
+    timeoutMs: 20_000,
+  });
+  t.teardown(() => party.stop());
+  const c = acc.makeCall(party.uri("2025550123"));
+  const digits = collectDtmf(c);
+  await waitState(c, "CONFIRMED");
+  await waitState(c, "DISCONNECTED");
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
+  t.deepEqual(
+    digits.map((d) => d.digit),
+    ["1", "5", "5", "5"],
+  );
+});
+
+test("Yardline calling accept: an INFO and a re-INVITE during the announcement are answered 200", async (t) => {
+  const acc = await yardlineCaller(t);
+  const party = await startCalledParty("accept", { pauseMs: 800, talkMs: 200, hangup: "party", timeoutMs: 20_000 });
+  t.teardown(() => party.stop());
+  const c = acc.makeCall(party.uri("2025550123"));
+  const digits = collectDtmf(c);
+  await waitState(c, "CONFIRMED");
+  t.is(await c.sendInfo("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n"), 200);
+  await c.reinvite();
+  await waitState(c, "DISCONNECTED");
+  t.is(c.getInfo().disconnectReason, "BYE from remote");
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
+  t.deepEqual(
+    digits.map((d) => d.digit),
+    ["1"],
+  );
+});
+
+test("Yardline calling busy: the call ends with 486 Busy Here", async (t) => {
+  const acc = await yardlineCaller(t);
+  const party = await startCalledParty("busy", { timeoutMs: 20_000 });
+  t.teardown(() => party.stop());
+  const c = acc.makeCall(party.uri("2025550123"));
+  await waitState(c, "DISCONNECTED");
+  t.is(c.getInfo().lastStatusCode, 486);
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
+});
+
+test("Yardline calling no-answer: hanging up while it rings sends CANCEL, and the 487 is ACKed", async (t) => {
+  const acc = await yardlineCaller(t);
+  const party = await startCalledParty("no-answer", { timeoutMs: 20_000 });
+  t.teardown(() => party.stop());
+  const c = acc.makeCall(party.uri("2025550123"));
+  await waitState(c, "EARLY");
+  await c.hangup();
+  await waitState(c, "DISCONNECTED");
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
+});
+
+test("Yardline calling hangup-during-prompt: the party's BYE ends the call before any digit", async (t) => {
+  const acc = await yardlineCaller(t);
+  const party = await startCalledParty("hangup-during-prompt", { pauseMs: 500, timeoutMs: 20_000 });
+  t.teardown(() => party.stop());
+  const c = acc.makeCall(party.uri("2025550123"));
+  const digits = collectDtmf(c);
+  await waitState(c, "CONFIRMED");
+  await waitState(c, "DISCONNECTED");
+  t.is(c.getInfo().disconnectReason, "BYE from remote");
+  t.deepEqual(digits, []);
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
 });
