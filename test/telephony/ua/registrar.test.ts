@@ -1,5 +1,7 @@
 import test from "ava";
 import type { Call } from "../../../telephony/api.ts";
+import { VirtualClock } from "../../../telephony/clock.ts";
+import { createEndpoint } from "../../../telephony/ua/endpoint.ts";
 import { loopbackEndpoint, until, waitState } from "./helpers.ts";
 
 const USERS: Record<string, string> = { "station-101": "s3cret" };
@@ -72,4 +74,34 @@ test("a wrong password is refused with 401 and an unknown user with 403", async 
   t.false(b.registered);
   t.is(b.code, 403);
   t.is(controller.ep.registrations().length, 0);
+});
+
+test("a registration is refreshed before it expires, so the binding outlives its first expiry (virtual time)", async (t) => {
+  const clock = new VirtualClock();
+  const controller = createEndpoint({ clock });
+  const station = createEndpoint({ clock });
+  t.teardown(() => controller.libDestroy());
+  t.teardown(() => station.libDestroy());
+  const { port } = await controller.transportCreate("udp", { host: "127.0.0.1", port: 0 });
+  await station.transportCreate("udp", { host: "127.0.0.1", port: 0 });
+  controller.registrarStart("yardline", lookup);
+  const acc = station.accountCreate({
+    idUri: "sip:station-101@127.0.0.1",
+    registrarUri: `sip:127.0.0.1:${port}`,
+    registerExpires: 60,
+    credentials: [{ realm: "*", username: "station-101", password: "s3cret" }],
+  });
+  const seen: number[] = [];
+  acc.on("regState", (s) => seen.push(s.expires));
+  await acc.register();
+  t.deepEqual(seen, [60]);
+  const firstExpiry = controller.registrations()[0]?.expiresAt ?? 0;
+  // RegisterClient refreshes 30 s before expiry for a 60 s binding (half the interval).
+  clock.advance(31_000);
+  await until(() => seen.length === 2, 5000, "the refresh");
+  t.true((controller.registrations()[0]?.expiresAt ?? 0) > firstExpiry);
+  clock.advance(40_000); // past the first binding's expiry
+  t.is(controller.registrations().length, 1);
+  await acc.unregister();
+  t.is(controller.registrations().length, 0);
 });
