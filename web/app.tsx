@@ -8,11 +8,14 @@ import { AuditPage } from "./pages/audit-page.tsx";
 import { CallRecordsPage } from "./pages/call-records-page.tsx";
 import { ChangePasswordPage } from "./pages/change-password-page.tsx";
 import { CosPage } from "./pages/cos-page.tsx";
+import { DashboardPage } from "./pages/dashboard-page.tsx";
 import { InmatesPage } from "./pages/inmates-page.tsx";
 import { LevelsPage } from "./pages/levels-page.tsx";
+import { LiveCallsPage } from "./pages/live-calls-page.tsx";
 import { NumberListsPage } from "./pages/number-lists-page.tsx";
 import { PhoneBanksPage } from "./pages/phone-banks-page.tsx";
 import { RatesPage } from "./pages/rates-page.tsx";
+import { RecordingsPage } from "./pages/recordings-page.tsx";
 import { SignInPage } from "./pages/sign-in-page.tsx";
 import { UsersPage } from "./pages/users-page.tsx";
 import { route } from "./router.ts";
@@ -26,6 +29,20 @@ interface Screen extends NavItem {
 }
 
 export const screens: Screen[] = [
+  {
+    path: "/dashboard",
+    label: "navDashboard",
+    permissions: ["menu.dashboard"],
+    page: DashboardPage,
+    needs: "liveCalls",
+  },
+  {
+    path: "/live-calls",
+    label: "navLiveCalls",
+    permissions: ["menu.live-calls"],
+    page: LiveCallsPage,
+    needs: "liveCalls",
+  },
   {
     path: "/inmates",
     label: "navInmates",
@@ -61,6 +78,13 @@ export const screens: Screen[] = [
     permissions: ["menu.call-records", "query.call-records"],
     page: CallRecordsPage,
     needs: "domain",
+  },
+  {
+    path: "/recordings",
+    label: "navRecordings",
+    permissions: ["menu.recordings", "query.recordings"],
+    page: RecordingsPage,
+    needs: "recordings",
   },
   { path: "/users", label: "navUsers", permissions: ["menu.users", "admin.users"], page: UsersPage },
   {

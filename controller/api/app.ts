@@ -10,20 +10,24 @@ import websocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Clock } from "../../telephony/clock.ts";
 import type { Access } from "../access/access.ts";
+import { Permissions as P } from "../access/permissions.ts";
+import { type AlertApi, alertApiRoutes, alertLinkRoutes } from "../alerts/alert-routes.ts";
+import type { DomainStore } from "../store/domain-store.ts";
+import { ImportJobs } from "./import-jobs.ts";
 import { installAuth } from "./plugins/auth.ts";
 import { installErrorHandler } from "./plugins/error-handler.ts";
 import { installOpenApi } from "./plugins/openapi.ts";
-import { installValidation } from "./plugins/validation.ts";
 import { installStaticUi } from "./plugins/static-ui.ts";
-import type { DomainStore } from "../store/domain-store.ts";
-import { ImportJobs } from "./import-jobs.ts";
+import { installValidation } from "./plugins/validation.ts";
 import { accessRoutes } from "./routes/access-routes.ts";
 import { callRecordRoutes } from "./routes/call-record-routes.ts";
 import { cosRoutes } from "./routes/cos-routes.ts";
 import { facilityRoutes } from "./routes/facility-routes.ts";
 import { inmateRoutes } from "./routes/inmate-routes.ts";
+import { type LiveDeps, liveRoutes } from "./routes/live-routes.ts";
 import { numberListRoutes } from "./routes/number-list-routes.ts";
 import { rateRoutes } from "./routes/rate-routes.ts";
+import { type RecordingDeps, recordingRoutes } from "./routes/recording-routes.ts";
 import { sessionRoutes } from "./routes/session-routes.ts";
 import { ErrorBody } from "./schemas/common.ts";
 
@@ -41,6 +45,12 @@ export interface AppDeps {
   bodyLimit?: number;
   /** The agency's domain store: facilities, inmates, COS, number lists, rates, call records. */
   domain?: DomainStore;
+  /** Calls in progress (the call manager and its event bus), with phone-bank health; needs `domain`. */
+  live?: LiveDeps;
+  /** The recording vault (play, download with seal); needs `domain`. */
+  recordings?: RecordingDeps;
+  /** The alert service: recent alerts, acknowledgement, the live alert feed. */
+  alerts?: AlertApi;
 }
 
 /** Which screens the server can back, so the UI offers only those. */
@@ -67,7 +77,12 @@ export async function yardlineApi(app: FastifyInstance, deps: AppDeps): Promise<
       installAuth(api, deps.access);
       await sessionRoutes(api, { access: deps.access, secureCookies });
       await accessRoutes(api, { access: deps.access });
-      const features: Features = { domain: !!deps.domain, alerts: false, liveCalls: false, recordings: false };
+      const features: Features = {
+        domain: !!deps.domain,
+        alerts: !!deps.alerts,
+        liveCalls: !!(deps.domain && deps.live),
+        recordings: !!(deps.domain && deps.recordings),
+      };
       api.get(
         "/features",
         { schema: { tags: ["session"], summary: "Which screens this controller can back" } },
@@ -81,6 +96,16 @@ export async function yardlineApi(app: FastifyInstance, deps: AppDeps): Promise<
         await numberListRoutes(api, { ...ctx, jobs: new ImportJobs(deps.clock) });
         await rateRoutes(api, ctx);
         await callRecordRoutes(api, ctx);
+        if (deps.live) await liveRoutes(api, { ...ctx, live: deps.live });
+        if (deps.recordings) await recordingRoutes(api, { ...ctx, recordings: deps.recordings });
+      }
+      if (deps.alerts) {
+        await alertApiRoutes(api, {
+          alerts: deps.alerts,
+          viewPermissions: [P.menuDashboard, P.menuLiveCalls],
+          ackPermissions: [P.actionMonitor, P.actionTerminate],
+          audit: deps.access.audit,
+        });
       }
       api.get("/openapi.json", { config: { access: { public: true } }, schema: { hide: true } }, async () =>
         app.swagger(),
@@ -89,6 +114,8 @@ export async function yardlineApi(app: FastifyInstance, deps: AppDeps): Promise<
     { prefix: "/api" },
   );
 
+  // The acknowledgement links in alert messages: public, the token is the credential.
+  if (deps.alerts) await alertLinkRoutes(app, { alerts: deps.alerts });
   if (deps.webRoot) await installStaticUi(app, deps.webRoot);
 }
 

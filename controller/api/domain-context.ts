@@ -4,11 +4,11 @@
  * goes through.
  */
 import type { FastifyRequest } from "fastify";
+import type { Clock } from "../../telephony/clock.ts";
 import type { Access } from "../access/access.ts";
 import type { Principal } from "../access/principal.ts";
 import type { FacilityScope } from "../domain/scope.ts";
 import type { DomainStore } from "../store/domain-store.ts";
-import type { Clock } from "../../telephony/clock.ts";
 import { principalOf } from "./plugins/auth.ts";
 
 export interface DomainContext {

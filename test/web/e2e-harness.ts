@@ -11,10 +11,10 @@ import type { AccessTables } from "../../controller/access/tables.ts";
 import type { AppDeps } from "../../controller/api/app.ts";
 import { listen, type RunningServer } from "../../controller/api/server.ts";
 import { openStore, type Store } from "../../controller/store/database.ts";
+import { type DomainStore, openDomainStore } from "../../controller/store/domain-store.ts";
 import { SystemClock } from "../../telephony/clock.ts";
 import { buildWeb } from "../../web/build.ts";
 import { seedDomain, testHasher } from "../controller/api/app-harness.ts";
-import { type DomainStore, openDomainStore } from "../../controller/store/domain-store.ts";
 import { launchBrowser, type TestBrowser } from "../support/browser.ts";
 
 export const adminName = "central";

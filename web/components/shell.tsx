@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
-import type { StringKey } from "../i18n/strings.ts";
 import { t } from "../i18n/i18n.ts";
+import type { StringKey } from "../i18n/strings.ts";
 import { route } from "../router.ts";
 import { useApp } from "../stores/session-store.ts";
 import { LanguagePicker } from "./language-picker.tsx";

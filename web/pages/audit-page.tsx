@@ -1,5 +1,5 @@
 import { useSignal } from "@preact/signals";
-import type { AuditPage as AuditResult, AuditQuery, AuditVerifyView } from "../../controller/api/schemas/access.ts";
+import type { AuditQuery, AuditPage as AuditResult, AuditVerifyView } from "../../controller/api/schemas/access.ts";
 import { formatTime, t } from "../i18n/i18n.ts";
 import { errorText, useResource } from "../stores/resource.ts";
 import { useApp } from "../stores/session-store.ts";

@@ -1,7 +1,7 @@
 import { useSignal } from "@preact/signals";
 import type { LevelBody, LevelView } from "../../controller/api/schemas/access.ts";
-import type { StringKey } from "../i18n/strings.ts";
 import { t } from "../i18n/i18n.ts";
+import type { StringKey } from "../i18n/strings.ts";
 import { errorText, useResource } from "../stores/resource.ts";
 import { useApp } from "../stores/session-store.ts";
 

@@ -2,7 +2,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Access } from "../../access/access.ts";
-import { allPermissions, permissionKind, Permissions as P } from "../../access/permissions.ts";
+import { allPermissions, Permissions as P, permissionKind } from "../../access/permissions.ts";
 import { notFound } from "../errors.ts";
 import { principalOf } from "../plugins/auth.ts";
 import {

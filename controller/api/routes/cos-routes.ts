@@ -8,9 +8,9 @@ import { Permissions as P } from "../../access/permissions.ts";
 import { assignCos, listCos, listFeatureGroups, updateCos } from "../../domain/classes.ts";
 import { notFound } from "../../domain/errors.ts";
 import { audit, type DomainContext, requestScope } from "../domain-context.ts";
+import { forbidden } from "../errors.ts";
 import { errorResponses, IdParams, Ok } from "../schemas/common.ts";
 import { CosAssignBody, CosParamsBody } from "../schemas/domain.ts";
-import { forbidden } from "../errors.ts";
 
 export async function cosRoutes(app: FastifyInstance, ctx: DomainContext): Promise<void> {
   const tags = ["classes of service"];

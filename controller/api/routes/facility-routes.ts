@@ -7,6 +7,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { Permissions as P } from "../../access/permissions.ts";
 import { getSchedule, setSchedule } from "../../domain/classes.ts";
+import { notFound } from "../../domain/errors.ts";
 import {
   getFacility,
   listFacilities,
@@ -18,7 +19,6 @@ import {
   setPhoneBankEnabled,
   setStationEnabled,
 } from "../../domain/facilities.ts";
-import { notFound } from "../../domain/errors.ts";
 import { audit, type DomainContext, requestScope } from "../domain-context.ts";
 import { errorResponses, IdParams, Ok } from "../schemas/common.ts";
 import { EnabledBody, ScheduleBody, ScheduleParams } from "../schemas/domain.ts";

@@ -11,23 +11,22 @@ import type {
   UnknownRow,
 } from "kysely";
 import { Permissions as P } from "../../access/permissions.ts";
+import { DomainError } from "../../domain/errors.ts";
 import {
   addBlock,
   addHotNumber,
-  addPrivilegedNumber,
+  addPrivilegedNumber,blockRowOf, 
   listBlocks,
   listHotNumbers,
   listPrivilegedNumbers,
   removeBlock,
   removeHotNumber,
-  removePrivilegedNumber,
+  removePrivilegedNumber
 } from "../../domain/numbers.ts";
-import { DomainError } from "../../domain/errors.ts";
-import { blockRowOf } from "../../domain/numbers.ts";
 import { importBlockedNumbers } from "../../imports/blocked-numbers.ts";
 import { parseCsvObjects } from "../../imports/csv.ts";
-import { badRequest, notFound } from "../errors.ts";
 import { audit, type DomainContext, requestScope } from "../domain-context.ts";
+import { badRequest, notFound } from "../errors.ts";
 import type { ImportJobs } from "../import-jobs.ts";
 import { principalOf } from "../plugins/auth.ts";
 import { errorResponses, IdParams, Ok } from "../schemas/common.ts";

@@ -4,10 +4,10 @@
  * which the UI imports as types.
  */
 import { type Static, Type } from "@sinclair/typebox";
+import { CALL_TYPES } from "../../domain/call-types.ts";
 import { CosParamsSchema } from "../../domain/cos.ts";
 import { ApprovedNumberSchema, InmatePatchSchema } from "../../domain/inmates.ts";
 import { ScheduleWindowSchema } from "../../domain/schedule.ts";
-import { CALL_TYPES } from "../../domain/call-types.ts";
 import { Id } from "./common.ts";
 
 export const FacilityQuery = Type.Object({ facilityId: Type.Optional(Id) }, { additionalProperties: false });

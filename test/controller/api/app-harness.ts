@@ -129,7 +129,9 @@ export const inmateB = "N-2001";
  * A harness with the domain: the demo agency (facility A with its inmates, COS, lists, rates)
  * and a second facility B with one inmate, so cross-facility requests can be tried.
  */
-export async function startDomainHarness(): Promise<Harness & { ds: DomainStore }> {
+export async function startDomainHarness(
+  extra: (ds: DomainStore, dir: string) => Partial<AppDeps> = () => ({}),
+): Promise<Harness & { ds: DomainStore }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "yl-api-"));
   const store = await openStore<AccessTables>({ kind: "sqlite", file: path.join(dir, "db.sqlite") });
   const clock = new VirtualClock(Date.UTC(2026, 2, 4, 18, 0, 0));
@@ -137,7 +139,7 @@ export async function startDomainHarness(): Promise<Harness & { ds: DomainStore 
   await seedDomain(ds, clock.now());
   const access = createAccess(store.db, clock, testHasher);
   await access.bootstrap({ username: adminName, password: adminPassword, mustChange: false });
-  const app = await buildApp({ clock, access, domain: ds });
+  const app = await buildApp({ clock, access, domain: ds, ...extra(ds, dir) });
   return {
     app,
     access,

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import test from "ava";
+import { facilityA } from "../controller/api/app-harness.ts";
+import { FakeCalls } from "../controller/api/live-fakes.ts";
+import { recordedCall } from "../controller/api/recording-fixture.ts";
+import { adminName, adminPassword, type E2e, screenshot, signInUi, startE2e } from "./e2e-harness.ts";
+
+let e: E2e;
+const calls = new FakeCalls();
+const recDir = mkdtempSync(path.join(os.tmpdir(), "yl-rec-"));
+
+test.before(async () => {
+  e = await startE2e({
+    domain: true,
+    extra: () => ({ live: { calls, events: calls.bus }, recordings: { dir: recDir } }),
+  });
+  for (const [i, id] of ["rec-1", "rec-2"].entries()) {
+    await recordedCall(e.ds!, recDir, {
+      id,
+      facilityId: facilityA,
+      facilityName: "Yardline Demo County Jail",
+      stationId: "demo-st-1",
+      inmateName: i === 0 ? "John Miller" : "María García",
+      destination: "+12132011234",
+      startedAt: Date.UTC(2026, 2, 4, 18, i, 0),
+    });
+  }
+});
+test.after.always(async () => {
+  await e?.close();
+  rmSync(recDir, { recursive: true, force: true });
+});
+
+test.serial("a live call appears on screen as it starts and an officer terminates it", async (t) => {
+  const page = await e.browser.newPage();
+  await signInUi(page, e.url, adminName, adminPassword);
+  await page.goto(`${e.url}#/live-calls`);
+  await page.getByTestId("live-status").getByText("Live").waitFor();
+  calls.start({ callId: "live-1", facilityId: facilityA, numberCalled: "+12132011234", hotNumber: true });
+  calls.start({
+    callId: "live-2",
+    facilityId: facilityA,
+    numberCalled: "+13105550123",
+    housingUnitId: "demo-unit-b",
+    recorderChannel: 4,
+  });
+  const table = page.getByTestId("live-calls");
+  await table.getByRole("cell", { name: "+12132011234", exact: true }).waitFor();
+  await table.getByRole("cell", { name: "+13105550123", exact: true }).waitFor();
+  await screenshot(page, "live-calls");
+  await page.getByRole("button", { name: "Terminate +12132011234" }).click();
+  await table.getByRole("cell", { name: "+12132011234", exact: true }).waitFor({ state: "detached" });
+  t.deepEqual(calls.terminated, [{ callId: "live-1", by: adminName }]);
+  t.true(await table.getByRole("cell", { name: "+13105550123", exact: true }).isVisible());
+
+  await page.goto(`${e.url}#/dashboard`);
+  await page.getByRole("row", { name: /demo-unit-b/ }).waitFor();
+  await screenshot(page, "dashboard");
+  await page.close();
+});
+
+test.serial("recordings are found by the spec's criteria and two play at once", async (t) => {
+  const page = await e.browser.newPage();
+  await signInUi(page, e.url, adminName, adminPassword);
+  await page.goto(`${e.url}#/recordings`);
+  await page.locator('input[name="rec-destination"]').fill("+12132011234");
+  await page.getByRole("button", { name: "Search" }).click();
+  const rows = page.getByTestId("recordings").locator("tbody tr");
+  await rows.nth(1).waitFor();
+  t.is(await rows.count(), 2);
+  await rows.nth(0).getByRole("button", { name: "Open" }).click();
+  await rows.nth(1).getByRole("button", { name: "Open" }).click();
+  const players = page.getByTestId("player");
+  t.is(await players.count(), 2);
+  for (const i of [0, 1]) await players.nth(i).getByRole("button", { name: "Play", exact: true }).click();
+  // Both audio elements advance at the same time.
+  await page.waitForFunction(
+    () => [...document.querySelectorAll("audio")].every((a) => a.currentTime > 0.5 && !a.paused),
+    undefined,
+    { timeout: 15_000 },
+  );
+  const first = players.nth(0);
+  await first.getByRole("button", { name: "Fast forward" }).click();
+  const afterFf = await first.locator("audio").evaluate((a: HTMLAudioElement) => a.currentTime);
+  t.true(afterFf >= 10, `fast forward reached ${afterFf}`);
+  await first.getByRole("button", { name: "Rewind" }).click();
+  const afterRw = await first.locator("audio").evaluate((a: HTMLAudioElement) => a.currentTime);
+  t.true(afterRw < afterFf - 5, `rewind went back to ${afterRw}`);
+  await first.getByRole("button", { name: "Pause" }).click();
+  t.true(await first.locator("audio").evaluate((a: HTMLAudioElement) => a.paused));
+  await first.getByRole("button", { name: "Stop" }).click();
+  t.is(await first.locator("audio").evaluate((a: HTMLAudioElement) => a.currentTime), 0);
+  await screenshot(page, "recordings");
+
+  // The download link carries the file and its hash.
+  const href = await first.getByRole("link", { name: "Download" }).getAttribute("href");
+  const res = await page.evaluate(async (u) => {
+    const r = await fetch(u!);
+    return { status: r.status, sha: r.headers.get("x-recording-sha256") };
+  }, href);
+  t.is(res.status, 200);
+  t.regex(res.sha ?? "", /^[0-9a-f]{64}$/);
+  await page.close();
+});
