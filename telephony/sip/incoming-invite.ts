@@ -34,6 +34,10 @@ export class IncomingInvite extends Emitter<IncomingInviteEvents> {
   /** "the UAS MUST add a tag to the To header field in the response" — RFC 3261 §8.2.6.2 */
   readonly toTag = randomHex(6);
   session: SipSession | undefined;
+  /** Set by the core: told when a 2xx was sent. */
+  onAccepted: (() => void) | undefined;
+  /** The 2xx we answered with, re-sent if the INVITE itself is retransmitted after it. */
+  finalResponse: SipResponse | undefined;
   private state_: IncomingInviteState = "pending";
   private readonly ua: UaCore;
   private readonly tx: InviteServerTransaction;
@@ -95,7 +99,9 @@ export class IncomingInvite extends Emitter<IncomingInviteEvents> {
     const dialog = Dialog.fromUas(this.request, this.toTag);
     const session = new SipSession(this.ua, dialog, "uas", this.source.transport.protocol);
     this.session = session;
+    this.finalResponse = res;
     this.tx.respond(res);
+    this.onAccepted?.();
     session.startRetransmitting2xx(res, this.ua.layer.responseTarget(this.request, this.source));
     return session;
   }

@@ -58,6 +58,8 @@ export class SipSession extends Emitter<SessionEvents> implements DialogUser {
   private lastAck: { ack: SipRequest; dest: Destination } | undefined;
   /** UAS: the 2xx we keep retransmitting until ACK, and its CSeq. */
   private pending2xx: { res: SipResponse; seq: number } | undefined;
+  /** Resolved when the pending 2xx is ACKed or given up on. */
+  private ackWaiters: (() => void)[] = [];
   private reinviteInProgress = false;
   private detachTimer: TimerHandle | undefined;
   terminationReason: string | undefined;
@@ -108,6 +110,7 @@ export class SipSession extends Emitter<SessionEvents> implements DialogUser {
       if (!this.pending2xx) return;
       this.pending2xx = undefined;
       this.timers.stop("2xx");
+      this.releaseAckWaiters();
       this.ua.log("warn", "no ACK for our 2xx: ending the session");
       void this.bye("no ACK received");
     });
@@ -119,7 +122,14 @@ export class SipSession extends Emitter<SessionEvents> implements DialogUser {
     this.timers.stop("2xx");
     this.timers.stop("2xx-timeout");
     if (this.state_ === "waiting-ack") this.transition("confirmed");
+    this.releaseAckWaiters();
     this.emit("ack", req);
+  }
+
+  private releaseAckWaiters(): void {
+    const waiters = this.ackWaiters;
+    this.ackWaiters = [];
+    for (const w of waiters) w();
   }
 
   // ---- UAC: ACK for 2xx (§13.2.2.4) ----
@@ -158,6 +168,12 @@ export class SipSession extends Emitter<SessionEvents> implements DialogUser {
   /** Ends the call with BYE (RFC 3261 §15.1.1); resolves with the BYE's final response. */
   async bye(reason = "local BYE", headers?: Record<string, string>): Promise<SipResponse | undefined> {
     if (this.state_ === "terminated") return undefined;
+    /** "The callee's UA MUST NOT send a BYE on a confirmed dialog until it has received an ACK
+     * for its 2xx response or until the server transaction times out." — RFC 3261 §15 */
+    if (this.pending2xx) {
+      await new Promise<void>((resolve) => this.ackWaiters.push(resolve));
+      if ((this.state_ as SessionState) === "terminated") return undefined;
+    }
     this.end(reason);
     const req = this.dialog.createRequest("BYE");
     addHeaders(req, headers);
@@ -312,6 +328,7 @@ export class SipSession extends Emitter<SessionEvents> implements DialogUser {
     this.terminationReason = reason;
     this.pending2xx = undefined;
     this.timers.stopAll();
+    this.releaseAckWaiters();
     if (this.dialog.state !== "terminated") this.dialog.transition("terminated");
     // Keep the dialog filed for a while so retransmitted BYEs and 2xx still match (64*T1).
     this.detachTimer = this.ua.clock.setTimeout(() => this.ua.detach(this.dialog.id), 64 * this.ua.layer.timers.T1);

@@ -10,7 +10,7 @@
  *   ua.on("invite", (inv) => inv.accept({ body: answerSdp }));
  */
 import { randomHex } from "./ids.ts";
-import type { Clock } from "../clock.ts";
+import type { Clock, TimerHandle } from "../clock.ts";
 import { Dialog } from "./dialog.ts";
 import { Emitter } from "./emitter.ts";
 import { SipHeaders } from "./headers.ts";
@@ -107,6 +107,8 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
   private readonly dialogs = new Map<string, DialogUser>();
   private readonly invites = new WeakMap<ServerTransaction, IncomingInvite>();
   private registrar: RegisterHandler | undefined;
+  /** Answered INVITEs by Call-ID, From tag and CSeq, kept 64*T1 (see onInvite). */
+  private readonly answered = new Map<string, { inv: IncomingInvite; timer: TimerHandle }>();
 
   constructor(opts: SipUserAgentOptions) {
     super();
@@ -353,8 +355,23 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
       respond(415, { headers: { Accept: "application/sdp" } });
       return;
     }
+    /**
+     * The INVITE server transaction ends when it sends a 2xx (RFC 3261 §17.2.1), so a
+     * retransmission of the INVITE (our 2xx was lost) matches no transaction. It must not ring
+     * again: answer it with the same 2xx, as RFC 6026's "Accepted" state would (Timer L = 64*T1).
+     */
+    const key = `${req.callId}\u0000${req.from.tag ?? ""}\u0000${req.cseq.seq}`;
+    const earlier = this.answered.get(key);
+    if (earlier?.inv.finalResponse) {
+      tx.respond(earlier.inv.finalResponse);
+      return;
+    }
     const inv = new IncomingInvite(this, req, tx, source);
     this.invites.set(tx, inv);
+    inv.onAccepted = () => {
+      const timer = this.clock.setTimeout(() => this.answered.delete(key), 64 * this.layer.timers.T1);
+      this.answered.set(key, { inv, timer });
+    };
     // With nobody to take calls the UA is "temporarily unavailable" (RFC 3261 §21.4.18).
     if (!this.emit("invite", inv)) inv.reject(480);
   }
@@ -384,6 +401,8 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
 
   /** Stops every timer and closes the transports. */
   async close(): Promise<void> {
+    for (const a of this.answered.values()) this.clock.clearTimeout(a.timer);
+    this.answered.clear();
     for (const d of this.dialogs.values()) d.dispose();
     this.dialogs.clear();
     this.layer.dispose();

@@ -138,3 +138,41 @@ test("the UAC core re-sends the ACK for each retransmission of the 2xx", async (
   const acks = peer.got.filter((m) => m.startsWith("ACK "));
   t.is(new Set(acks).size, 1, "the same ACK each time");
 });
+
+test("the callee's UA does not send BYE until the ACK for its 2xx has arrived (RFC 3261 §15)", async (t) => {
+  const { ua, port } = await uas(t);
+  const peer = await rawPeer(t);
+  ua.on("invite", (inv) => {
+    void inv.accept({ body: "v=0\r\n" }).bye();
+  });
+  peer.sock.send(invite(peer.port, "z9hG4bKinv3"), port, "127.0.0.1");
+  await until(() => count(peer.got, "SIP/2.0 200") === 1);
+  await new Promise((r) => setTimeout(r, 50));
+  t.is(count(peer.got, "BYE "), 0);
+  const ok = parseMessage(Buffer.from(peer.got.find((m) => m.startsWith("SIP/2.0 200")) as string));
+  if (!ok.ok) return t.fail();
+  const ack = invite(peer.port, "z9hG4bKack3")
+    .replace("INVITE sip:bob@127.0.0.1", "ACK sip:bob@127.0.0.1")
+    .replace("To: <sip:bob@127.0.0.1>", `To: <sip:bob@127.0.0.1>;tag=${ok.message.to.tag}`)
+    .replace("CSeq: 7 INVITE", "CSeq: 7 ACK");
+  peer.sock.send(ack, port, "127.0.0.1");
+  await until(() => count(peer.got, "BYE ") === 1);
+  t.pass();
+});
+
+test("an INVITE retransmitted after the 2xx gets the same 2xx again and does not ring twice", async (t) => {
+  const { ua, port } = await uas(t);
+  const peer = await rawPeer(t);
+  let rings = 0;
+  ua.on("invite", (inv) => {
+    rings++;
+    inv.accept({ body: "v=0\r\n" });
+  });
+  peer.sock.send(invite(peer.port, "z9hG4bKinv4"), port, "127.0.0.1");
+  await until(() => count(peer.got, "SIP/2.0 200") === 1);
+  peer.sock.send(invite(peer.port, "z9hG4bKinv4"), port, "127.0.0.1");
+  await until(() => count(peer.got, "SIP/2.0 200") === 2);
+  const [first, second] = peer.got.filter((m) => m.startsWith("SIP/2.0 200"));
+  t.is(first, second);
+  t.is(rings, 1);
+});
