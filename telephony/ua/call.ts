@@ -74,6 +74,8 @@ export class SipCall implements Call {
   private requestUser: string | undefined;
   private inviteHeaders: Record<string, string> | undefined;
   private mediaAnnounced = false;
+  /** The caller applied an SDP answer from a reliable-enough provisional (183 early media). */
+  private earlyAnswerApplied = false;
   /** Our SDP for the INVITE's answer (kept so 183 and 200 carry the same one). */
   private localSdp: string | undefined;
   /** The INVITE had no SDP: our offer went in the 2xx, the answer comes in the ACK (RFC 3264 §4). */
@@ -165,6 +167,8 @@ export class SipCall implements Call {
         headers: extra,
       });
       if (code > 100 && this.machine.state === "INCOMING") this.setState("EARLY");
+      // With SDP in a 183 the media session runs now: a prompt can be played before answer.
+      if (body !== undefined) this.announceMedia();
       return;
     }
     const session = inv.accept({
@@ -288,6 +292,16 @@ export class SipCall implements Call {
     this.lastStatusCode = res.status;
     this.lastReason = res.reason;
     if (res.to.tag !== undefined && this.machine.state === "CALLING") this.setState("EARLY");
+    /** Early media: "If the initial offer is in an INVITE, the answer MUST be in a reliable
+     * non-failure message from UAS back to UAC ... The same exact answer MAY also be placed in
+     * any provisional responses sent prior to the answer" — RFC 3261 §13.2.1. We apply the
+     * first one so a 183's ringback or prompt is heard, and skip the same answer in the 2xx. */
+    const type = (res.contentType ?? "").split(";")[0]?.trim().toLowerCase();
+    if (!this.earlyAnswerApplied && res.body.length > 0 && type === SDP && this.machine.state === "EARLY") {
+      if (!this.applyAnswer(res.bodyText)) return;
+      this.earlyAnswerApplied = true;
+      this.announceMedia();
+    }
   }
 
   private onAccepted(session: SipSession, res: SipResponse): void {
@@ -298,7 +312,7 @@ export class SipCall implements Call {
     this.lastReason = res.reason;
     this.attachSip(session);
     this.setState("CONNECTING");
-    if (!this.applyAnswer(res.bodyText)) return;
+    if (!this.earlyAnswerApplied && !this.applyAnswer(res.bodyText)) return;
     this.confirm();
   }
 
@@ -456,10 +470,14 @@ export class SipCall implements Call {
   private confirm(): void {
     this.connectTime = this.ctx.now();
     this.setState("CONFIRMED");
-    if (this.media && !this.mediaAnnounced) {
-      this.mediaAnnounced = true;
-      this.events.emit("media", this.media.audio);
-    }
+    this.announceMedia();
+  }
+
+  /** The `media` event, once per call: at CONFIRMED, or earlier with early media (183). */
+  private announceMedia(): void {
+    if (!this.media || this.mediaAnnounced) return;
+    this.mediaAnnounced = true;
+    this.events.emit("media", this.media.audio);
   }
 
   // ---- endings ----

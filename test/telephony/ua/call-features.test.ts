@@ -148,3 +148,32 @@ test("a listener that throws is logged and skipped: the call goes on", async (t)
   t.is(call.getInfo().state, "DISCONNECTED");
   t.true(errors.some((m) => /state listener threw/.test(m)));
 });
+
+test("early media: after a 183 with SDP the caller hears the callee's prompt while still EARLY", async (t) => {
+  const { a, b, alice, bob } = await pair(t);
+  let incoming: Call | undefined;
+  bob.on("incomingCall", (c) => {
+    incoming = c;
+    void c.answer({ statusCode: 183 });
+  });
+  const call = alice.makeCall(`sip:bob@127.0.0.1:${b.port}`);
+  const media: AudioMedia[] = [];
+  call.on("media", (m) => media.push(m));
+  await waitState(call, "EARLY");
+  await until(() => media.length === 1 && incoming?.getAudioMedia() !== undefined, 5000, "early media on both sides");
+  const prompt = b.ep.createToneGenerator();
+  prompt.play([{ freq1: 1400, onMs: 1000, offMs: 0 }], true);
+  prompt.startTransmit((incoming as Call).getAudioMedia() as AudioMedia);
+  const dir = tempDir("yl-early-");
+  const rec = await a.ep.createRecorder(join(dir, "caller.wav"));
+  (call.getAudioMedia() as AudioMedia).startTransmit(rec.right);
+  await delay(800);
+  await rec.close();
+  prompt.destroy();
+  t.is(call.getInfo().state, "EARLY");
+  t.true(fileHasFrequency(join(dir, "caller.wav"), 1400, { channel: 1, minRatio: 0.5 }));
+  await (incoming as Call).answer();
+  await waitState(call, "CONFIRMED");
+  t.is(media.length, 1, "one media event per call");
+  await call.hangup();
+});
