@@ -152,8 +152,8 @@ export class SipCall implements Call {
         body = this.localAnswer(media, inv);
       } catch (e) {
         if (e instanceof SdpNegotiationError) {
-          /** "If the UAS ... cannot accept the offer, it ... SHOULD return a 488 (Not Acceptable
-           * Here)" — RFC 3261 §13.3.1.3 (via §14.2 wording for offers) */
+          /** "A UAS rejecting an offer contained in an INVITE SHOULD return a 488 (Not
+           * Acceptable Here) response." — RFC 3261 §13.3.1.3 */
           this.reject(488, { reason: `${REASON_PHRASES[488]}` });
         }
         throw e;
@@ -293,7 +293,7 @@ export class SipCall implements Call {
     this.lastReason = res.reason;
     if (res.to.tag !== undefined && this.machine.state === "CALLING") this.setState("EARLY");
     /** Early media: "If the initial offer is in an INVITE, the answer MUST be in a reliable
-     * non-failure message from UAS back to UAC ... The same exact answer MAY also be placed in
+     * non-failure message from UAS back to UAC ... That same exact answer MAY also be placed in
      * any provisional responses sent prior to the answer" — RFC 3261 §13.2.1. We apply the
      * first one so a 183's ringback or prompt is heard, and skip the same answer in the 2xx. */
     const type = (res.contentType ?? "").split(";")[0]?.trim().toLowerCase();
@@ -412,8 +412,9 @@ export class SipCall implements Call {
     if (ev) this.events.emit("dtmf", ev);
   }
 
-  /** "If the ... offer is not acceptable ... the UAS ... [responds] 488 (Not Acceptable Here)",
-   * the session staying as it was — RFC 3261 §14.2. */
+  /** "If the new session description is not acceptable, the UAS can reject it by returning a
+   * 488 (Not Acceptable Here) response for the re-INVITE." — RFC 3261 §14.2; the session
+   * stays as it was. */
   private onReinvite(r: IncomingReinvite): void {
     const media = this.media;
     if (!media) {
