@@ -177,3 +177,14 @@ test("early media: after a 183 with SDP the caller hears the callee's prompt whi
   t.is(media.length, 1, "one media event per call");
   await call.hangup();
 });
+
+test("an INVITE nobody answers ends with 408 when Timer B fires (64*T1, T1 shortened to 20 ms)", async (t) => {
+  const a = await loopbackEndpoint({ sipTimers: { T1: 20 } });
+  const silent = await loopbackEndpoint(); // bound, but no account: it would answer 480...
+  await silent.ep.libDestroy(); // ...so close it: its port now swallows datagrams
+  t.teardown(() => a.ep.libDestroy());
+  const call = a.ep.accountCreate({ idUri: "sip:alice@127.0.0.1" }).makeCall(`sip:bob@127.0.0.1:${silent.port}`);
+  await waitState(call, "DISCONNECTED", 10_000);
+  t.is(call.getInfo().lastStatusCode, 408);
+  t.is(call.getInfo().disconnectReason, "408 Request Timeout");
+});
