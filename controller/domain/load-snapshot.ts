@@ -267,16 +267,27 @@ export class SnapshotCache {
   private readonly loading = new Map<string, Promise<FacilitySnapshot>>();
   private readonly stale = new Set<string>();
   private readonly staleBlocks = new Set<string>();
+  private readonly pendingNumbers = new Map<string, BlockRow[]>();
   private readonly unsubscribe: () => void;
 
   constructor(ds: DomainStore, opts: SnapshotOptions = {}) {
     this.ds = ds;
     this.opts = opts;
-    this.unsubscribe = ds.onChange((facilityId, kind) => {
+    this.unsubscribe = ds.onChange((facilityId, kind, detail) => {
       const ids = facilityId === null ? [...this.current.keys()] : [facilityId];
       for (const id of ids) {
         this.stale.add(id);
-        if (kind === "blocks") this.staleBlocks.add(id);
+        if (kind !== "blocks") continue;
+        const added = detail?.addedNumbers;
+        if (added && !this.staleBlocks.has(id)) {
+          // Only numbers were added: the next build adds them to the current index in place.
+          const list = this.pendingNumbers.get(id) ?? [];
+          list.push(...added);
+          this.pendingNumbers.set(id, list);
+        } else {
+          this.staleBlocks.add(id);
+          this.pendingNumbers.delete(id);
+        }
       }
     });
   }
@@ -298,8 +309,11 @@ export class SnapshotCache {
     if (pending) return pending;
     this.stale.delete(facilityId);
     const prev = this.current.get(facilityId);
-    const reuseBlocks = prev && !this.staleBlocks.has(facilityId) ? prev.blocks : undefined;
+    const added = this.pendingNumbers.get(facilityId);
+    let reuseBlocks = prev && !this.staleBlocks.has(facilityId) ? prev.blocks : undefined;
+    if (reuseBlocks && added) reuseBlocks = reuseBlocks.withNumbers(added);
     this.staleBlocks.delete(facilityId);
+    this.pendingNumbers.delete(facilityId);
     const p = loadFacilitySnapshot(this.ds, facilityId, { ...this.opts, ...(reuseBlocks ? { reuseBlocks } : {}) })
       .then((s) => {
         this.current.set(facilityId, s);

@@ -81,6 +81,8 @@ export class BlockIndex {
   private readonly rangeInfo: BlockInfo[];
   private readonly patterns = new Map<string, BlockInfo>();
   private readonly prefixes: Array<{ prefix: string; info: BlockInfo }> = [];
+  /** Single numbers added since the arrays were built (see withNumbers). */
+  private overlay: ReadonlyMap<number, BlockInfo> = new Map();
 
   constructor(rows: Iterable<BlockRow>) {
     const interned = new Map<string, number>();
@@ -157,8 +159,40 @@ export class BlockIndex {
     this.rangeInfo = ranges.map((r) => r.info);
   }
 
+  /** Single numbers and ranges held (patterns not counted). */
   get size(): number {
-    return this.keys.length;
+    return this.keys.length + this.overlay.size;
+  }
+
+  /** How many numbers were added on top of the built arrays (0 right after a full build). */
+  get added(): number {
+    return this.overlay.size;
+  }
+
+  /**
+   * A new index with extra single-number blocks, sharing this one's arrays: adding a called
+   * party's block costs a map entry instead of rebuilding 500,000 numbers. Other kinds of row
+   * need a full build and are refused here.
+   */
+  withNumbers(rows: readonly BlockRow[]): BlockIndex {
+    const overlay = new Map(this.overlay);
+    for (const r of rows) {
+      if (r.kind !== "number" || !r.number) throw new Error("withNumbers takes single-number blocks only");
+      const k = numberKey(r.number);
+      const had = overlay.get(k);
+      if (had?.byCalledParty) continue;
+      overlay.set(k, {
+        id: r.id,
+        category: r.category,
+        reason: r.reason,
+        setBy: r.setBy,
+        byCalledParty: r.byCalledParty,
+        facilityId: r.facilityId,
+      });
+    }
+    const next = Object.assign(Object.create(BlockIndex.prototype) as BlockIndex, this);
+    next.overlay = overlay;
+    return next;
   }
 
   /** The general pattern blocking a dialled string, if any. */
@@ -187,6 +221,12 @@ export class BlockIndex {
   /** A specific block (single number first, then ranges) on an E.164 number. */
   specific(e164: string): BlockInfo | undefined {
     const k = numberKey(e164);
+    const extra = this.overlay.size ? this.overlay.get(k) : undefined;
+    if (extra?.byCalledParty) return extra;
+    return this.built(k) ?? extra;
+  }
+
+  private built(k: number): BlockInfo | undefined {
     let lo = 0;
     let hi = this.keys.length - 1;
     while (lo <= hi) {

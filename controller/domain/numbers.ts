@@ -9,7 +9,7 @@ import type { DomainStore } from "../store/domain-store.ts";
 import type { BlockedNumberRow } from "../store/schema.ts";
 import { normalizeNumber } from "./dialled.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
-import { DEFAULT_GENERAL_BLOCKS, validatePattern } from "./number-lists.ts";
+import { type BlockRow, DEFAULT_GENERAL_BLOCKS, validatePattern } from "./number-lists.ts";
 import { assertInScope, type FacilityScope, newId } from "./scope.ts";
 
 /** Agency-wide entries need a caller who sees every facility of the agency. */
@@ -69,6 +69,21 @@ export function blockRowOf(input: BlockInput, now: number, byCalledParty = false
   };
 }
 
+function asBlockRow(r: ReturnType<typeof blockRowOf>): BlockRow {
+  return {
+    id: r.id,
+    facilityId: r.facilityId,
+    kind: r.kind,
+    number: r.number,
+    rangeEnd: r.rangeEnd,
+    pattern: r.pattern,
+    category: r.category,
+    reason: r.reason,
+    setBy: r.setBy,
+    byCalledParty: r.byCalledParty === 1,
+  };
+}
+
 export async function addBlock(
   ds: DomainStore,
   scope: FacilityScope,
@@ -78,7 +93,7 @@ export async function addBlock(
   await assertEntryScope(ds, scope, input.facilityId);
   const row = blockRowOf(input, now);
   await ds.db.insertInto("blockedNumbers").values(row).execute();
-  ds.changed(input.facilityId, "blocks");
+  ds.changed(input.facilityId, "blocks", row.kind === "number" ? { addedNumbers: [asBlockRow(row)] } : undefined);
   return row;
 }
 
@@ -106,7 +121,7 @@ export async function blockByCalledParty(
     true,
   );
   await ds.db.insertInto("blockedNumbers").values(row).execute();
-  ds.changed(facilityId, "blocks");
+  ds.changed(facilityId, "blocks", { addedNumbers: [asBlockRow(row)] });
   return row;
 }
 

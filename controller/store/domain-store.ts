@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { Database as SQLiteDatabase } from "better-sqlite3";
 import { CamelCasePlugin, type Kysely } from "kysely";
+import type { BlockRow } from "../domain/number-lists.ts";
 import { type Dialect, openStore, type Store, type StoreConfig } from "./database.ts";
 import type { DomainDb } from "./schema.ts";
 
@@ -15,8 +16,13 @@ import type { DomainDb } from "./schema.ts";
  */
 export type ChangeKind = "rules" | "blocks";
 
+/** For a "blocks" change that only added single numbers: the rows, so caches can add them in place. */
+export interface ChangeDetail {
+  addedNumbers?: readonly BlockRow[];
+}
+
 /** `facilityId` null means an agency-wide change (a block for all facilities, a COS). */
-export type ChangeListener = (facilityId: string | null, kind: ChangeKind) => void;
+export type ChangeListener = (facilityId: string | null, kind: ChangeKind, detail?: ChangeDetail) => void;
 
 export interface DomainStore {
   readonly db: Kysely<DomainDb>;
@@ -28,7 +34,7 @@ export interface DomainStore {
   /** Secret for PIN hashing (HMAC-SHA256); see docs/controller-domain.md "PINs". */
   readonly pinKey: Buffer;
   onChange(listener: ChangeListener): () => void;
-  changed(facilityId: string | null, kind?: ChangeKind): void;
+  changed(facilityId: string | null, kind?: ChangeKind, detail?: ChangeDetail): void;
   close(): Promise<void>;
 }
 
@@ -52,10 +58,10 @@ export async function domainStoreOf<DB>(store: Store<DB>, opts: DomainStoreOptio
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    changed(facilityId, kind = "rules") {
+    changed(facilityId, kind = "rules", detail) {
       for (const l of listeners) {
         try {
-          l(facilityId, kind);
+          l(facilityId, kind, detail);
         } catch {
           // A failing observer must not undo the write that was just committed.
         }

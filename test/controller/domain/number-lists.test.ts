@@ -63,3 +63,16 @@ test("overlapping ranges are all found, including one hidden behind a shorter la
   t.is(idx.specific("+13102000001"), undefined);
   t.is(idx.specific("+12131999999"), undefined);
 });
+
+test("numbers added on top of a built index are found, a called party's own block first, without changing the original", (t) => {
+  const base = new BlockIndex([block("number", "2132001111", { reason: "victim" })]);
+  const next = base.withNumbers([
+    block("number", "2132002222", { reason: "officer" }),
+    block("number", "2132001111", { reason: "called party", byCalledParty: true }),
+  ]);
+  t.is(next.specific("+12132002222")?.reason, "officer");
+  t.true(next.specific("+12132001111")?.byCalledParty);
+  t.is(base.specific("+12132002222"), undefined);
+  t.is(next.size, 3);
+  t.throws(() => base.withNumbers([block("range", "2132000000..2132000099")]));
+});

@@ -30,6 +30,7 @@ import {
   addPrivilegedNumber,
   blockByCalledParty,
   listBlocks,
+  removeBlock,
 } from "../../../controller/domain/numbers.ts";
 import { importBlockedNumbers } from "../../../controller/imports/blocked-numbers.ts";
 import { importRoster } from "../../../controller/imports/roster.ts";
@@ -496,12 +497,20 @@ export function storeSuite(test: TestFn, engine: string, open: Opener): void {
     const next = await cache.get(fx.facilityId);
     if (next === first) throw new Error("cache did not rebuild");
     eq(next.blocks.specific("+12132004444")?.reason, "victim");
+    eq(next.blocks.added, 1); // added in place, not rebuilt
+    eq(next.blocks.size, first.blocks.size + 1);
     // A change that is not about blocks rebuilds the rules but keeps the (costly) block index.
     await setPin(ds, fx.scope, "I-2", "8642");
     const third = await cache.get(fx.facilityId);
     if (third === next) throw new Error("cache did not rebuild after a PIN change");
     eq(third.blocks, next.blocks);
     eq(third.inmatesByPinHash.size, 2);
+    // A removal rebuilds the index from the database.
+    const [row] = await listBlocks(ds, fx.scope, { number: "2132004444" });
+    await removeBlock(ds, fx.scope, row!.id);
+    const fourth = await cache.get(fx.facilityId);
+    eq(fourth.blocks.added, 0);
+    eq(fourth.blocks.specific("+12132004444"), undefined);
     cache.stop();
   });
 }
