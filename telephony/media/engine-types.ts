@@ -10,8 +10,10 @@ import type { AudioMedia, AudioMediaPlayer, AudioMediaRecorder, DtmfEvent, RtpSt
 export { SdpNegotiationError } from "../sdp/offer-answer.ts";
 
 export interface MediaSessionOptions {
-  /** Address written in SDP c= and bound for RTP (127.0.0.1 in tests). */
+  /** Address bound for RTP and written in SDP c= (127.0.0.1 in tests). */
   address: string;
+  /** Address written in SDP instead, when different from `address` (NAT, 0.0.0.0 binds). */
+  publicAddress?: string;
   /** Detect DTMF tones in the received audio too (trunks that send in-band). Default false. */
   inbandDtmf?: boolean;
   /**

@@ -95,6 +95,8 @@ export class RtpMediaSession extends Emitter implements MediaSession {
   state: SessionState = "idle";
   readonly audio: BridgePort;
   readonly localAddress: string;
+  /** The address our SDP gives (the bound one unless `publicAddress` was set). */
+  readonly sdpAddress: string;
   readonly localPort: number;
   private readonly ctx: SessionContext;
   private readonly rtp: dgram.Socket;
@@ -164,6 +166,7 @@ export class RtpMediaSession extends Emitter implements MediaSession {
     super();
     this.ctx = ctx;
     this.localAddress = opts.address;
+    this.sdpAddress = opts.publicAddress ?? opts.address;
     this.localPort = sockets.port;
     this.rtp = sockets.rtp;
     this.rtcp = sockets.rtcp;
@@ -173,7 +176,8 @@ export class RtpMediaSession extends Emitter implements MediaSession {
     this.seq = random32(ctx.random) & 0xffff;
     this.ts = random32(ctx.random);
     this.sessionId = String(random32(ctx.random));
-    for (let i = 0; i < SEND_RING; i++) this.ring.push(Buffer.allocUnsafeSlow(MAX_PACKET));
+    const slab = Buffer.allocUnsafeSlow(SEND_RING * MAX_PACKET);
+    for (let i = 0; i < SEND_RING; i++) this.ring.push(slab.subarray(i * MAX_PACKET, (i + 1) * MAX_PACKET));
     this.events = new TelephoneEventReceiver((ev) => this.emitLater("dtmf", ev));
     if (opts.inbandDtmf) {
       this.detector = new DtmfDetector((d) =>
@@ -205,7 +209,7 @@ export class RtpMediaSession extends Emitter implements MediaSession {
 
   private local(): LocalMedia {
     return {
-      address: this.localAddress,
+      address: this.sdpAddress,
       port: this.localPort,
       codecs: this.ctx.codecs,
       telephoneEventPt: this.ctx.telephoneEventPt,

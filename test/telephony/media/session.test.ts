@@ -147,3 +147,11 @@ test("a re-offer that moves the remote while the socket is still connecting does
   t.true(got.length > 0, "audio goes to where the last description points");
   t.is(s.state, "active");
 });
+
+test("publicAddress is what the SDP gives when the socket is bound elsewhere", async (t) => {
+  const { engine } = await setup(t);
+  const s = await engine.createSession({ address: "0.0.0.0", publicAddress: "192.0.2.7" });
+  const offer = s.createOffer();
+  t.regex(offer, /^c=IN IP4 192\.0\.2\.7\r$/m);
+  t.regex(offer, /^o=yardline \d+ 1 IN IP4 192\.0\.2\.7\r$/m);
+});
