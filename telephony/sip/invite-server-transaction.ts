@@ -88,6 +88,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
        * transports." — §17.2.1 */
       this.sendOrFail(res);
       this.transition("completed");
+      this.request.invalidate();
       const { T1 } = this.ctx.timers;
       if (!this.ctx.reliable) this.scheduleG(T1);
       this.timers.start("H", 64 * T1, () => {
