@@ -20,6 +20,8 @@ export interface DaemonOptions {
   journalFile: string;
   /** ws://controller/banks; without one the bank stays out of service (fails closed). */
   controllerUrl?: string;
+  /** The board's link token (see BankServer's `authenticate`). */
+  linkToken?: string;
   /** The SIP line of a handset (sip-line.ts in production, a fake in tests). */
   line: (handset: HandsetIo) => HandsetLine;
   earpiece: (handset: HandsetIo) => Earpiece;
@@ -77,6 +79,7 @@ export class FirmwareDaemon {
         clock: opts.clock,
         journal,
         reconnectMaxMs: opts.linkReconnectMaxMs ?? 5000,
+        ...(opts.linkToken ? { token: opts.linkToken } : {}),
         hello: () => ({
           boardId: opts.boardId,
           board: board.description.name,

@@ -5,10 +5,11 @@
  *                        [--sip HOST:PORT] [--sip-password PW] [--no-register] [--ringdown URI]
  *                        [--board-id ID] [--journal FILE] [--replay FILE]
  *                        [--control-port N] [--audio-dir DIR] [--unavailable-prompt WAV]
+ *                        [--link-token TOKEN] [--sip-bind HOST:PORT]
  *
- * Environment: YARDLINE_SIP_PASSWORD for the password. On SIGINT/SIGTERM the daemon stops
- * cleanly (journal flushed, watchdog disarmed with 'V'); a crash leaves the watchdog armed so
- * the board resets.
+ * Environment: YARDLINE_SIP_PASSWORD and YARDLINE_LINK_TOKEN instead of the options (keeps
+ * secrets out of the process list). On SIGINT/SIGTERM the daemon stops cleanly (journal
+ * flushed, watchdog disarmed with 'V'); a crash leaves the watchdog armed so the board resets.
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -32,6 +33,7 @@ export function parseFirmwareArgs(argv: string[]) {
       "audio-dir": { type: "string" },
       "unavailable-prompt": { type: "string" },
       "sip-bind": { type: "string" },
+      "link-token": { type: "string" },
     },
     strict: true,
   });
@@ -40,12 +42,14 @@ export function parseFirmwareArgs(argv: string[]) {
   if (controlPort !== undefined && !/^\d+$/.test(controlPort)) throw new Error("--control-port must be a number");
   if (values.replay && values.board !== "sim") throw new Error("--replay needs --board sim");
   const password = values["sip-password"] ?? process.env.YARDLINE_SIP_PASSWORD;
+  const linkToken = values["link-token"] ?? process.env.YARDLINE_LINK_TOKEN;
   const [bindHost, bindPort] = (values["sip-bind"] ?? "").split(":");
   return {
     board: values.board as string,
     boardId,
     journalFile: values.journal ?? join(process.cwd(), ".lab", "journal", `${boardId}.json`),
     ...(values.controller ? { controllerUrl: values.controller } : {}),
+    ...(linkToken ? { linkToken } : {}),
     ...(values.sip
       ? {
           sip: {

@@ -32,6 +32,7 @@ export interface FirmwareRuntimeOptions {
   boardId: string;
   journalFile: string;
   controllerUrl?: string;
+  linkToken?: string;
   sip?: SipSettings;
   sim?: {
     /** Where handset microphones (`<h>-mic.wav`) are read and earpieces (`<h>-earpiece.wav`) recorded. */
@@ -160,6 +161,7 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
       clock,
       journalFile: o.journalFile,
       ...(o.controllerUrl ? { controllerUrl: o.controllerUrl } : {}),
+      ...(o.linkToken ? { linkToken: o.linkToken } : {}),
       line: (h: HandsetIo) => lines.get(h.id) ?? new NoSipLine(),
       earpiece: (h: HandsetIo) => earpieces.get(h.id) ?? new SilentEarpiece(),
       ...(o.log ? { log: o.log } : {}),

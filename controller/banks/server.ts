@@ -28,6 +28,11 @@ export type BankEventName = keyof BankEvents;
 export interface BankServerOptions {
   /** Highest seq already stored for a board's journal (from the controller's store); default 0. */
   lastSeq?: (boardId: string, journalId: string) => number;
+  /**
+   * Decides whether a board may connect (its id and the token from its hello). Without it every
+   * board is accepted: fine on an isolated lab network, not in a facility.
+   */
+  authenticate?: (boardId: string, token: string | undefined) => boolean;
   /** How long sendCommand waits for the board's result. */
   commandTimeoutMs?: number;
   clock?: Clock;
@@ -155,6 +160,16 @@ export class BankServer {
         return;
       }
       if (msg.type === "hello") {
+        if (this.opts.authenticate && !this.opts.authenticate(msg.boardId, msg.token)) {
+          this.send(ws, {
+            v: LINK_PROTOCOL_VERSION,
+            type: "error",
+            code: "UNAUTHORIZED",
+            message: "board not authorised",
+          });
+          ws.close(1008, "unauthorised");
+          return;
+        }
         const previous = this.sockets.get(msg.boardId);
         if (previous && previous !== ws) previous.terminate();
         const known = this.banks.get(msg.boardId);

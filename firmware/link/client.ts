@@ -15,7 +15,9 @@ export interface LinkClientOptions {
   url: string;
   clock: Clock;
   journal: Journal;
-  hello: () => Omit<HelloMessage, "v" | "type" | "journalId">;
+  hello: () => Omit<HelloMessage, "v" | "type" | "journalId" | "token">;
+  /** Shared secret sent in hello (use a wss:// URL so it is not sent in clear). */
+  token?: string;
   /** Runs a command; a throw becomes a failed command-result. */
   onCommand: (command: Command) => void | Promise<void>;
   /** Reconnect back-off: starts at min, doubles to max. */
@@ -36,7 +38,7 @@ type Listener = (up: boolean) => void;
  * event whose ack was lost) carries the same seq so the controller drops it.
  */
 export class LinkClient {
-  private readonly opts: Required<Omit<LinkClientOptions, "log">> & Pick<LinkClientOptions, "log">;
+  private readonly opts: Required<Omit<LinkClientOptions, "log" | "token">> & Pick<LinkClientOptions, "log" | "token">;
   private ws: WebSocket | undefined;
   private live = false;
   private stopped = true;
@@ -110,6 +112,7 @@ export class LinkClient {
           type: "hello",
           journalId: this.opts.journal.id,
           ...this.opts.hello(),
+          ...(this.opts.token ? { token: this.opts.token } : {}),
         }),
       );
       this.pingTimer = this.opts.clock.setInterval(() => this.ping(ws), this.opts.pingMs);

@@ -121,6 +121,8 @@ export const BoardMessageSchema = Type.Union([
     firmwareVersion: Type.String(),
     handsets: Type.Array(Type.Object({ id: Type.String(), unit: Type.String() })),
     units: Type.Array(Type.String()),
+    /** The board's shared secret, checked by the controller (send it over wss:// only). */
+    token: Type.Optional(Type.String()),
   }),
   Type.Object({
     v: V,

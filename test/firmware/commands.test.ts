@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import test from "ava";
+import { SimBoard } from "../../board/sim/sim-board.ts";
 import { BankServer } from "../../controller/banks/server.ts";
 import { startSimFirmware, tempDir, waitFor } from "./harness.ts";
 
@@ -92,4 +93,28 @@ test("hardware faults raise fault events and controller alerts as they come and 
   await fw.daemon.checkHardware();
   await waitFor(() => server.state("bank-test")?.faults.includes("relay-h3-stuck") === false, "fault cleared");
   t.true(server.state("bank-test")?.faults.includes("overheat"));
+});
+
+test("a controller that checks tokens accepts the board with its token and refuses one without", async (t) => {
+  const dir = await tempDir(t);
+  const server = new BankServer({ authenticate: (_id, token) => token === "t0k3n" });
+  const port = await server.listen(0);
+  t.teardown(() => server.close());
+  const url = `ws://127.0.0.1:${port}`;
+  const good = await startSimFirmware({
+    journalFile: join(dir, "a.json"),
+    controllerUrl: url,
+    extra: { linkToken: "t0k3n" },
+  });
+  t.teardown(() => good.stop());
+  await waitFor(() => good.daemon.serviceAvailable, "board with token in service");
+  const sim = new SimBoard();
+  const bad = await startSimFirmware({ journalFile: join(dir, "b.json"), controllerUrl: url, sim });
+  t.teardown(() => bad.stop());
+  const refused: string[] = [];
+  server.on("board-connected", (b) => refused.push(b.boardId));
+  sim.lift("h1");
+  await waitFor(() => bad.earpieces.get("h1")?.now === "unavailable", "tokenless board fails closed");
+  t.false(bad.daemon.serviceAvailable);
+  t.deepEqual(refused, []);
 });

@@ -114,3 +114,23 @@ test("a board back in service raises an alert; a failing listener does not stop 
   off();
   t.is(server.listenerCount(), before - 1, "unsubscribing removes the listener");
 });
+
+test("with authenticate set, a board with a wrong token is refused and closed", async (t) => {
+  const server = new BankServer({ authenticate: (id, token) => id === "b1" && token === "right" });
+  const { ws, send, next } = await setup(t, server);
+  const closed = once(ws, "close");
+  send({
+    type: "hello",
+    boardId: "b1",
+    journalId: "j1",
+    board: "sim",
+    firmwareVersion: "0",
+    handsets: [],
+    units: [],
+    token: "wrong",
+  });
+  t.like(await next("error"), { code: "UNAUTHORIZED" });
+  const [code] = await closed;
+  t.is(code, 1008);
+  t.is(server.state("b1"), undefined);
+});
