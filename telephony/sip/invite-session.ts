@@ -10,7 +10,7 @@ import { createResponse, type SipRequest, type SipResponse } from "./message.ts"
 import { Timers } from "./transaction.ts";
 import type { Destination } from "./transaction-layer.ts";
 import type { TransportProtocol } from "./transport.ts";
-import { authorizedRetry, type DialogUser, type ResponseOptions, type UaCore } from "./ua-core.ts";
+import { authorizedRetry, type DialogUser, type Responder, type ResponseOptions, type UaCore } from "./ua-core.ts";
 
 export type SessionState = "waiting-ack" | "confirmed" | "terminated";
 
@@ -255,7 +255,7 @@ export class SipSession extends Emitter<SessionEvents> implements DialogUser {
 
   // ---- requests we receive in the dialog ----
 
-  receiveRequest(req: SipRequest, respond: (status: number, opts?: ResponseOptions) => void): void {
+  receiveRequest(req: SipRequest, respond: Responder, source: Destination): void {
     if (this.state_ === "terminated") {
       respond(481);
       return;
@@ -275,14 +275,14 @@ export class SipSession extends Emitter<SessionEvents> implements DialogUser {
         this.emit("info", req.contentType ?? "", req.bodyText, req);
         return;
       case "INVITE":
-        this.receiveReinvite(req, respond);
+        this.receiveReinvite(req, respond, source);
         return;
       default:
         if (!this.emit("request", req, respond)) respond(405, { headers: { Allow: ALLOW } });
     }
   }
 
-  private receiveReinvite(req: SipRequest, respond: (status: number, opts?: ResponseOptions) => void): void {
+  private receiveReinvite(req: SipRequest, respond: Responder, source: Destination): void {
     /** "A UAS that receives a second INVITE before it sends the final response to a first
      * INVITE with a lower CSeq sequence number on the same dialog MUST return a 500" and "A UAS
      * that receives an INVITE on a dialog while an INVITE it had sent on that dialog is in
@@ -308,8 +308,11 @@ export class SipSession extends Emitter<SessionEvents> implements DialogUser {
           opts.body = answer.body;
           opts.contentType = answer.contentType ?? "application/sdp";
         }
-        respond(200, opts);
+        const res = respond(200, opts);
+        if (!res) return;
+        // The 2xx to a re-INVITE is retransmitted until its ACK like the first (§13.3.1.4).
         if (this.state_ === "confirmed") this.transition("waiting-ack");
+        this.startRetransmitting2xx(res, this.ua.layer.responseTarget(req, source));
       },
       reject: (status, reason) => {
         if (answered) return;

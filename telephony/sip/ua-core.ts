@@ -47,13 +47,17 @@ export interface UaCore {
 /** Anything that owns a dialog and receives its in-dialog requests. */
 export interface DialogUser {
   readonly dialog: Dialog;
-  receiveRequest(req: SipRequest, respond: (status: number, opts?: ResponseOptions) => void): void;
+  /** `respond` returns the response it sent; `source` is where the request came from. */
+  receiveRequest(req: SipRequest, respond: Responder, source: Destination): void;
   receiveAck(req: SipRequest): void;
   /** A retransmitted 2xx to our INVITE or re-INVITE: re-send the ACK. */
   receiveStray2xx(res: SipResponse): void;
   /** Stops every timer (user agent shutdown). */
   dispose(): void;
 }
+
+/** Sends a response to a received request and returns it (undefined if it could not be sent). */
+export type Responder = (status: number, opts?: ResponseOptions) => SipResponse | undefined;
 
 export interface ResponseOptions {
   reason?: string;

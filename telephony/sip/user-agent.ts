@@ -27,6 +27,7 @@ import {
   authorizedRetry,
   type DialogUser,
   type LogFn,
+  type Responder,
   type ResponseOptions,
   type SendOptions,
   type SipCredential,
@@ -256,7 +257,7 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
 
   // ---- receiving (§8.2) ----
 
-  private responder(req: SipRequest, tx: ServerTransaction, toTag?: string) {
+  private responder(req: SipRequest, tx: ServerTransaction, toTag?: string): Responder {
     return (status: number, opts: ResponseOptions = {}) => {
       const res = createResponse(req, status, {
         ...(toTag !== undefined ? { toTag } : {}),
@@ -268,8 +269,10 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
       for (const [k, v] of opts.rows ?? []) res.headers.append(k, v);
       try {
         tx.respond(res);
+        return res;
       } catch (e) {
         this.log("warn", "response after the transaction ended", e);
+        return undefined;
       }
     };
   }
@@ -312,7 +315,7 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
         respond(481);
         return;
       }
-      d.receiveRequest(req, this.responder(req, tx, toTag));
+      d.receiveRequest(req, this.responder(req, tx, toTag), source);
       return;
     }
     switch (req.method) {

@@ -82,9 +82,13 @@ test("the callee hangs up with BYE, INFO with application/dtmf-relay reaches the
     t.true(r.request.bodyText.includes("m=audio 6000"));
     r.accept({ body: SDP(4002) });
   });
+  const reAcked = new Promise((r) => out.session.once("ack", r));
   const re = await bs.reinvite({ body: SDP(6000) });
   t.is(re.status, 200);
   t.is(re.bodyText, SDP(4002));
+  // The 2xx to the re-INVITE is ACKed and the session is confirmed again.
+  await reAcked;
+  t.is(out.session.state, "confirmed");
   const aEnded = new Promise((r) => out.session.on("terminated", r));
   t.is((await bs.bye())?.status, 200);
   t.is(await aEnded, "remote BYE");
