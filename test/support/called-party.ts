@@ -21,6 +21,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -120,12 +121,13 @@ const DEFAULT_VOICE: CalledPartyVoice = {
 const FIXTURES = new URL("../fixtures/calls/", import.meta.url);
 const BUNDLED_PCAPS = "/usr/share/sip-tester";
 
+/** Attempts when a port we picked turns out taken by the time SIPp binds it. */
+const LAUNCH_ATTEMPTS = 4;
+
 export async function startCalledParty(
   scenario: CalledPartyScenario,
   opts: CalledPartyOptions = {},
 ): Promise<CalledParty> {
-  const port = opts.port ?? (await freeUdpPorts(1));
-  const mediaPort = opts.mediaPort ?? (await freeUdpPorts(2, 2));
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `called-party-${scenario}-`));
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, "pcap"))) symlinkSync(BUNDLED_PCAPS, join(dir, "pcap"));
@@ -133,6 +135,31 @@ export async function startCalledParty(
   copyFileSync(new URL(file, FIXTURES), join(dir, file));
   writeMedia(dir, opts.voice ?? DEFAULT_VOICE);
 
+  const chosen = opts.port === undefined || opts.mediaPort === undefined;
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freeUdpPorts(1));
+    const mediaPort = opts.mediaPort ?? (await freeUdpPorts(2, 2));
+    try {
+      return await launch(scenario, opts, dir, file, port, mediaPort);
+    } catch (e) {
+      // Another program took a port between our check and SIPp's bind: try others.
+      if (!(e instanceof PortTakenError) || !chosen || attempt >= LAUNCH_ATTEMPTS) throw e;
+    } finally {
+      release(port, mediaPort, mediaPort + 2);
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function launch(
+  scenario: CalledPartyScenario,
+  opts: CalledPartyOptions,
+  dir: string,
+  file: string,
+  port: number,
+  mediaPort: number,
+): Promise<CalledParty> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const args = [
     "-sf",
@@ -188,7 +215,12 @@ export async function startCalledParty(
       }
     }
   }
-  await listening(port, child, done);
+  try {
+    await listening(port, child, done);
+  } catch (e) {
+    stop();
+    throw e;
+  }
   return {
     port,
     mediaPort,
@@ -240,9 +272,11 @@ function lastScreen(stdout: string): string | undefined {
 }
 
 /**
- * Resolves once SIPp has bound its SIP port, so the caller can send the INVITE straight away;
- * rejects if SIPp exits first. It looks in /proc/net/udp rather than trying to bind the port,
- * which could take it from SIPp in the instant SIPp binds.
+ * Resolves once SIPp itself has bound its SIP port, so the caller can send the INVITE straight
+ * away; rejects if SIPp exits first (PortTakenError when a port was in use). It reads
+ * /proc/net/udp and SIPp's open files (Linux) rather than trying to bind the port, which could
+ * take it from SIPp in the instant SIPp binds, and checks the socket is SIPp's, not another
+ * program's that happens to hold the same port.
  */
 async function listening(port: number, child: ChildProcess, done: Promise<CalledPartyResult>): Promise<void> {
   let exited = false;
@@ -253,20 +287,41 @@ async function listening(port: number, child: ChildProcess, done: Promise<Called
   while (Date.now() < deadline) {
     if (exited || child.exitCode !== null) {
       const r = await done;
-      throw new Error(`sipp exited (${r.code}) before listening:\n${r.stderr}\n${r.stdout.slice(-3000)}`);
+      const text = `${r.stderr}\n${r.stdout}`;
+      const message = `sipp exited (${r.code}) before listening:\n${r.stderr}\n${r.stdout.slice(-3000)}`;
+      throw /Address already in use/.test(text) ? new PortTakenError(message) : new Error(message);
     }
-    if (udpBound(port)) return;
+    if (child.pid !== undefined && ownsUdpSocket(child.pid, port)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`sipp did not bind 127.0.0.1:${port} within 10 s`);
 }
 
-/** Whether a UDP socket is bound to 127.0.0.1:port (Linux /proc/net/udp, addresses in hex). */
-function udpBound(port: number): boolean {
+/** Whether process `pid` holds the UDP socket bound to 127.0.0.1:port. */
+function ownsUdpSocket(pid: number, port: number): boolean {
+  // /proc/net/udp: "sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode",
+  // addresses as host-order hex (127.0.0.1 is 0100007F on little-endian machines).
   const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
-  return readFileSync("/proc/net/udp", "latin1")
+  const inodes = readFileSync("/proc/net/udp", "latin1")
     .split("\n")
-    .some((line) => line.trim().split(/\s+/)[1] === local);
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[1] === local)
+    .map((f) => f[9]);
+  if (inodes.length === 0) return false;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  return fds.some((fd) => {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      return inodes.some((inode) => target === `socket:[${inode}]`);
+    } catch {
+      return false;
+    }
+  });
 }
 
 function udpFree(port: number): Promise<boolean> {
@@ -285,15 +340,29 @@ function udpFree(port: number): Promise<boolean> {
 const PEER_PORT_LOW = 20_000;
 const PEER_PORT_HIGH = 32_000;
 
-/** `count` UDP ports free on 127.0.0.1, `step` apart (SIPp's media takes port and port + 2). */
+/** Ports handed out and not yet bound by their SIPp: concurrent tests in one process skip them. */
+const reserved = new Set<number>();
+
+function release(...ports: number[]): void {
+  for (const p of ports) reserved.delete(p);
+}
+
+/**
+ * `count` UDP ports free on 127.0.0.1, `step` apart (SIPp's media takes port and port + 2),
+ * reserved in this process until startCalledParty has seen SIPp bind (or fail to).
+ */
 export async function freeUdpPorts(count: number, step = 1): Promise<number> {
   const span = (count - 1) * step;
   for (let attempt = 0; attempt < 200; attempt++) {
     // Even bases, as RTP ports traditionally are (RFC 3550 §11).
     const base = PEER_PORT_LOW + 2 * Math.floor((Math.random() * (PEER_PORT_HIGH - PEER_PORT_LOW - span)) / 2);
+    const ports = Array.from({ length: count }, (_, k) => base + k * step);
+    if (ports.some((p) => reserved.has(p))) continue;
+    for (const p of ports) reserved.add(p);
     let ok = true;
-    for (let k = 0; k < count && ok; k++) ok = await udpFree(base + k * step);
+    for (const p of ports) if (ok) ok = await udpFree(p);
     if (ok) return base;
+    release(...ports);
   }
   throw new Error("no free UDP ports found");
 }
