@@ -71,6 +71,7 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
     this.timers.stop("E");
     this.timers.stop("F");
     this.transition("completed");
+    this.request.invalidate();
     this.timers.start("K", this.ctx.reliable ? 0 : this.ctx.timers.T4, () => this.transition("terminated"));
     this.user.onResponse(res);
   }
