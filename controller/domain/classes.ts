@@ -15,7 +15,7 @@ import {
   type Feature,
   validateCosParams,
 } from "./cos.ts";
-import { invalid, notFound } from "./errors.ts";
+import { DomainError, invalid, notFound } from "./errors.ts";
 import { type ScheduleWindow, ScheduleWindowSchema, validateWindow } from "./schedule.ts";
 import { assertInScope, type FacilityScope, newId } from "./scope.ts";
 
@@ -102,6 +102,28 @@ export async function updateCos(ds: DomainStore, id: string, params: CosParams):
     .execute();
   ds.changed(null);
   return { id, featureGroupId: row.featureGroupId, name: row.name, params };
+}
+
+/** Deletes a class of service that nothing uses any more (else "conflict", naming the users). */
+export async function deleteCos(ds: DomainStore, id: string): Promise<void> {
+  const users = [
+    ...(await ds.db.selectFrom("inmates").select("id").where("cosId", "=", id).limit(3).execute()).map(
+      (r) => `inmate ${r.id}`,
+    ),
+    ...(await ds.db.selectFrom("housingUnits").select("name").where("cosId", "=", id).limit(3).execute()).map(
+      (r) => `housing unit ${r.name}`,
+    ),
+    ...(await ds.db.selectFrom("facilities").select("name").where("cosId", "=", id).limit(3).execute()).map(
+      (r) => `facility ${r.name}`,
+    ),
+    ...(await ds.db.selectFrom("facilityGroups").select("name").where("cosId", "=", id).limit(3).execute()).map(
+      (r) => `facility group ${r.name}`,
+    ),
+  ];
+  if (users.length) throw new DomainError("conflict", `class of service is still assigned (${users.join(", ")})`);
+  const r = await ds.db.deleteFrom("classesOfService").where("id", "=", id).executeTakeFirst();
+  if (Number(r.numDeletedRows) === 0) throw notFound("class of service");
+  ds.changed(null);
 }
 
 export async function listCos(ds: DomainStore): Promise<ClassOfService[]> {

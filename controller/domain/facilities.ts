@@ -271,3 +271,25 @@ export async function listPhoneBanks(
   assertInScope(scope, facilityId, "facility");
   return ds.db.selectFrom("phoneBanks").selectAll().where("facilityId", "=", facilityId).orderBy("name").execute();
 }
+
+export async function listFacilityGroups(
+  ds: DomainStore,
+): Promise<Array<{ id: string; name: string; cosId: string | null }>> {
+  return ds.db.selectFrom("facilityGroups").selectAll().orderBy("name").execute();
+}
+
+/** Puts a facility in a group (or, with null, takes it out); the group's COS then applies to it. */
+export async function setFacilityGroup(
+  ds: DomainStore,
+  scope: FacilityScope,
+  facilityId: string,
+  groupId: string | null,
+): Promise<void> {
+  assertInScope(scope, facilityId, "facility");
+  if (groupId) {
+    const g = await ds.db.selectFrom("facilityGroups").select("id").where("id", "=", groupId).executeTakeFirst();
+    if (!g) throw notFound("facility group");
+  }
+  await ds.db.updateTable("facilities").set({ groupId }).where("id", "=", facilityId).execute();
+  ds.changed(facilityId);
+}

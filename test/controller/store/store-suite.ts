@@ -8,12 +8,18 @@ import {
   assignCos,
   createCos,
   createFeatureGroup,
+  deleteCos,
   explainInmateCos,
   getSchedule,
   setSchedule,
 } from "../../../controller/domain/classes.ts";
 import { DomainError } from "../../../controller/domain/errors.ts";
-import { getFacility, listFacilities } from "../../../controller/domain/facilities.ts";
+import {
+  createFacilityGroup,
+  getFacility,
+  listFacilities,
+  setFacilityGroup,
+} from "../../../controller/domain/facilities.ts";
 import {
   getInmate,
   listInmates,
@@ -150,6 +156,21 @@ export function storeSuite(test: TestFn, engine: string, open: Opener): void {
     eq(e.timeBetweenCalls.from.level, "system-default");
     const a = await explainInmateCos(ds, fx.scope, "I-1");
     eq(a.maxDuration.value.minutes, 20);
+    // A group's COS reaches its member facilities below the facility's own.
+    const grp = await createFacilityGroup(ds, { name: "county" });
+    const gCos = await createCos(ds, {
+      featureGroupId: g2.id,
+      name: "group",
+      params: { maxDuration: { enabled: true, minutes: 25 } },
+    });
+    await assignCos(ds, fx.scope, { level: "facility-group", id: grp.id }, gCos.id);
+    await setFacilityGroup(ds, fx.scope, fx.facilityId, grp.id);
+    await assignCos(ds, fx.scope, { level: "facility", id: fx.facilityId }, null);
+    const viaGroup = await explainInmateCos(ds, fx.scope, "I-1");
+    eq(viaGroup.maxDuration.from.level, "facility-group");
+    eq(viaGroup.maxDuration.value.minutes, 25);
+    await expectCode("conflict", () => deleteCos(ds, gCos.id));
+    await deleteCos(ds, facilityCos.id);
   });
 
   withStore("schedule windows are replaced as a whole and read back in order", async (ds) => {
