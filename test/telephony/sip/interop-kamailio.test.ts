@@ -9,6 +9,7 @@ import { SystemClock } from "../../../telephony/clock.ts";
 import type { SipSession } from "../../../telephony/sip/invite-session.ts";
 import type { SipRequest } from "../../../telephony/sip/message.ts";
 import { RegisterClient } from "../../../telephony/sip/register-client.ts";
+import { TcpTransport } from "../../../telephony/sip/tcp-transport.ts";
 import { UdpTransport } from "../../../telephony/sip/udp-transport.ts";
 import { SipUserAgent } from "../../../telephony/sip/user-agent.ts";
 import { startKamailio } from "../../support/kamailio.ts";
@@ -107,4 +108,38 @@ test("the caller's BYE also goes through Kamailio", async (t) => {
   const bye = await byeAtHandset;
   t.is(bye.topVia?.port, kport);
   t.true(bye.headers.getAll("route").length === 0, "Kamailio consumed its own Route entry");
+});
+
+test("the same call through Kamailio over TCP", async (t) => {
+  const kport = await freePort();
+  const kam = await startKamailio({ port: kport });
+  t.teardown(() => kam.stop());
+  const clock = new SystemClock();
+  const handset = new SipUserAgent({ clock, transports: [await TcpTransport.bind({ host: "127.0.0.1", port: 0 })] });
+  const caller = new SipUserAgent({ clock, transports: [await TcpTransport.bind({ host: "127.0.0.1", port: 0 })] });
+  t.teardown(async () => {
+    await handset.close();
+    await caller.close();
+  });
+  const reg = new RegisterClient(handset, {
+    registrar: `sip:127.0.0.1:${kport};transport=tcp`,
+    aor: "sip:station-103@127.0.0.1",
+  });
+  const st = await reg.register();
+  reg.stop();
+  t.true(st.registered, `REGISTER over TCP: ${st.code}\n${kam.log().slice(-2000)}`);
+  const byeAtHandset = new Promise<SipRequest>((resolve) => {
+    handset.on("invite", (inv) => inv.accept({ body: SDP(5004) }).on("bye", resolve));
+  });
+  const out = await caller.invite({
+    target: "sip:station-103@127.0.0.1",
+    from: "sip:outside@127.0.0.1",
+    body: SDP(4004),
+    proxies: [`sip:127.0.0.1:${kport};transport=tcp;lr`],
+  }).outcome;
+  if (out.kind !== "accepted") return t.fail(`${out.kind}\n${kam.log().slice(-3000)}`);
+  t.is((await out.session.bye())?.status, 200);
+  const bye = await byeAtHandset;
+  t.is(bye.topVia?.transport, "TCP");
+  t.is(bye.topVia?.port, kport);
 });
