@@ -33,6 +33,12 @@ export interface BankServerOptions {
    * board is accepted: fine on an isolated lab network, not in a facility.
    */
   authenticate?: (boardId: string, token: string | undefined) => boolean;
+  /**
+   * Persists one event before it is acknowledged (the controller's store). Events of a board
+   * arrive here one at a time, in order. A rejection drops the link without an ack, so the
+   * board replays the event when it reconnects: an ack always means "stored".
+   */
+  store?: (e: BankEvents["event"]) => Promise<void>;
   /** How long sendCommand waits for the board's result. */
   commandTimeoutMs?: number;
   clock?: Clock;
@@ -149,6 +155,8 @@ export class BankServer {
   /** Accepts one board connection (from `listen()` or the controller's HTTP server upgrade). */
   handle(ws: WebSocket, _req?: IncomingMessage): void {
     let bank: BankState | undefined;
+    let queue: Promise<void> = Promise.resolve();
+    let closed = false;
     ws.on("message", (data) => {
       let msg: ReturnType<typeof parseBoardMessage>;
       try {
@@ -195,16 +203,33 @@ export class BankServer {
         this.emit("health", { boardId: bank.boardId, at: msg.at, health: bank.health });
         return;
       }
-      // An event: drop replays (seq already held), apply, tell listeners, then acknowledge.
-      if (msg.seq > bank.lastSeq) {
-        bank.lastSeq = msg.seq;
-        applyEvent(bank, msg.event);
-        this.emit("event", { boardId: bank.boardId, seq: msg.seq, at: msg.at, event: msg.event });
-        this.derive(bank, msg.at, msg.event);
-      }
-      this.send(ws, { v: LINK_PROTOCOL_VERSION, type: "ack", seq: msg.seq });
+      // An event: drop replays (seq already held), store, apply, tell listeners, acknowledge —
+      // one event at a time per board, so a slow store never reorders them.
+      const current = bank;
+      const frame = msg;
+      queue = queue.then(async () => {
+        if (closed) return;
+        if (frame.seq > current.lastSeq) {
+          const e = { boardId: current.boardId, seq: frame.seq, at: frame.at, event: frame.event };
+          try {
+            await this.opts.store?.(e);
+          } catch (err) {
+            // Not stored, so not acknowledged: drop the link and let the board replay it.
+            this.opts.log?.(`bank ${current.boardId}: storing event ${frame.seq} failed`, err);
+            closed = true;
+            ws.close(1011, "store failed");
+            return;
+          }
+          current.lastSeq = frame.seq;
+          applyEvent(current, frame.event);
+          this.emit("event", e);
+          this.derive(current, frame.at, frame.event);
+        }
+        this.send(ws, { v: LINK_PROTOCOL_VERSION, type: "ack", seq: frame.seq });
+      });
     });
     ws.on("close", () => {
+      closed = true;
       if (!bank || this.sockets.get(bank.boardId) !== ws) return;
       this.sockets.delete(bank.boardId);
       bank.connected = false;

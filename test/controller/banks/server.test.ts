@@ -134,3 +134,30 @@ test("with authenticate set, a board with a wrong token is refused and closed", 
   t.is(code, 1008);
   t.is(server.state("b1"), undefined);
 });
+
+test("an event is acknowledged only once stored; a failed store closes the link without an ack", async (t) => {
+  let fail = false;
+  const stored: number[] = [];
+  const server = new BankServer({
+    store: async (e) => {
+      // A slow store must not reorder: later events wait for earlier ones.
+      await new Promise((r) => setTimeout(r, e.seq === 1 ? 30 : 0));
+      if (fail) throw new Error("disk full");
+      stored.push(e.seq);
+    },
+  });
+  const { ws, send, next, hello } = await setup(t, server);
+  hello();
+  await next("welcome");
+  send({ type: "event", seq: 1, at: 1, event: { type: "flash", handset: "h1" } });
+  send({ type: "event", seq: 2, at: 2, event: { type: "flash", handset: "h1" } });
+  t.like(await next("ack"), { seq: 1 });
+  t.like(await next("ack"), { seq: 2 });
+  t.deepEqual(stored, [1, 2]);
+  fail = true;
+  const closed = once(ws, "close");
+  send({ type: "event", seq: 3, at: 3, event: { type: "flash", handset: "h1" } });
+  const [code] = await closed;
+  t.is(code, 1011);
+  t.is(server.state("b1")?.lastSeq, 2, "the unstored event will be replayed");
+});
