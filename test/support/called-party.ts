@@ -372,9 +372,9 @@ export async function freeUdpPorts(count: number, step = 1): Promise<number> {
 
 /**
  * SSRC, sequence numbers and timestamps of the bundled dtmf_2833_*.pcap captures (all one
- * stream: SSRC 0x0e05384e). Replaying one capture twice sends the very same packets again, and a
- * receiver must take a repeated timestamp for a retransmission of the same event (RFC 4733
- * §2.5.1.2: "the RTP timestamp ... the same for all packets of an event"), so the second press of
+ * stream: SSRC 0x0e05384e). Replaying one capture twice sends the very same packets again; every
+ * packet of one event carries the timestamp of its start and receivers tell events apart by it
+ * (RFC 4733 §2.5), so a repeated timestamp reads as a retransmission and the second press of
  * the same digit would be lost. Repeats are therefore generated captures that continue the
  * bundled stream: same SSRC, next sequence numbers, a later timestamp.
  */
@@ -439,7 +439,7 @@ function ulaw(pcm: Int16Array): Uint8Array {
 export interface DtmfPcapOpts {
   ssrc: number;
   firstSeq: number;
-  /** RTP timestamp of the event (the same in all its packets, RFC 4733 §2.5.1.2). */
+  /** RTP timestamp of the event's start, the same in all its packets (RFC 4733 §2.5). */
   timestamp: number;
   /** Event length in 20 ms packets before the end packets. Default 8 (160 ms). */
   packets?: number;
