@@ -152,6 +152,23 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
   }
 
   /**
+   * A 2xx from another fork (a different To tag) after the first one made the session: "The
+   * UAC core MUST generate an ACK request for each 2xx received from the transaction layer"
+   * and, not wanting a second call, "the UAC MUST terminate the dialog by sending a BYE".
+   * — RFC 3261 §13.2.2.4
+   */
+  async acceptForked2xx(res: SipResponse): Promise<void> {
+    const dialog = Dialog.fromUac(this.request, res);
+    const extra = new SipSession(this.ua, dialog, "uac", this.destination?.transport.protocol ?? "UDP");
+    try {
+      await extra.sendAck(this.request);
+      await extra.bye("another fork answered first");
+    } catch (e) {
+      this.ua.log("warn", "could not end a forked dialog", e);
+    }
+  }
+
+  /**
    * "The following procedures are used to construct a CANCEL request. The Request-URI,
    * Call-ID, To, the numeric part of CSeq, and From header fields in the CANCEL request MUST be
    * identical to those in the request being cancelled, including tags. A CANCEL constructed by

@@ -110,6 +110,8 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
   private registrar: RegisterHandler | undefined;
   /** Answered INVITEs by Call-ID, From tag and CSeq, kept 64*T1 (see onInvite). */
   private readonly answered = new Map<string, { inv: IncomingInvite; timer: TimerHandle }>();
+  /** Answered outgoing INVITEs by Call-ID and From tag, kept 64*T1 (forked 2xx). */
+  private readonly forks = new Map<string, { inv: OutgoingInvite; timer: TimerHandle }>();
 
   constructor(opts: SipUserAgentOptions) {
     super();
@@ -178,6 +180,13 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
   invite(opts: RequestOptions & OutgoingInviteOptions): OutgoingInvite {
     const req = this.createRequest("INVITE", opts);
     const inv = new OutgoingInvite(this.credentialView(opts.credentials), req, opts);
+    // Remember the call for 64*T1 after it is answered, so a 2xx from another fork can be
+    // ACKed and ended (onStrayResponse).
+    inv.once("accepted", () => {
+      const key = `${req.callId}\u0000${req.from.tag ?? ""}`;
+      const timer = this.clock.setTimeout(() => this.forks.delete(key), 64 * this.layer.timers.T1);
+      this.forks.set(key, { inv, timer });
+    });
     void inv.start();
     return inv;
   }
@@ -399,13 +408,20 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
   private onStrayResponse(res: SipResponse): void {
     if (res.cseq.method !== "INVITE" || res.status < 200 || res.status >= 300) return;
     const d = this.dialogs.get(Dialog.key(res.callId, res.from.tag ?? "", res.to.tag ?? ""));
-    d?.receiveStray2xx(res);
+    if (d) {
+      d.receiveStray2xx(res);
+      return;
+    }
+    const fork = this.forks.get(`${res.callId}\u0000${res.from.tag ?? ""}`);
+    if (fork && res.cseq.seq === fork.inv.request.cseq.seq && res.to.tag) void fork.inv.acceptForked2xx(res);
   }
 
   /** Stops every timer and closes the transports. */
   async close(): Promise<void> {
     for (const a of this.answered.values()) this.clock.clearTimeout(a.timer);
     this.answered.clear();
+    for (const f of this.forks.values()) this.clock.clearTimeout(f.timer);
+    this.forks.clear();
     for (const d of this.dialogs.values()) d.dispose();
     this.dialogs.clear();
     this.layer.dispose();

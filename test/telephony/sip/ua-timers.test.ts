@@ -176,3 +176,36 @@ test("an INVITE retransmitted after the 2xx gets the same 2xx again and does not
   t.is(first, second);
   t.is(rings, 1);
 });
+
+test("a 2xx from a second fork is ACKed and its dialog ended with BYE (RFC 3261 §13.2.2.4)", async (t) => {
+  const clock = new VirtualClock();
+  const ua = new SipUserAgent({ clock, transports: [await UdpTransport.bind({ host: "127.0.0.1", port: 0 })] });
+  t.teardown(() => ua.close());
+  const peer = await rawPeer(t);
+  const call = ua.invite({ target: `sip:bob@127.0.0.1:${peer.port}`, from: "sip:alice@127.0.0.1", body: "v=0\r\n" });
+  await until(() => count(peer.got, "INVITE ") === 1);
+  const inv = parseMessage(Buffer.from(peer.got[0] as string));
+  if (!inv.ok || inv.message.kind !== "request") return t.fail();
+  const { createResponse } = await import("../../../telephony/sip/message.ts");
+  const answer = (tag: string) => {
+    const ok = createResponse(inv.message as import("../../../telephony/sip/message.ts").SipRequest, 200, {
+      toTag: tag,
+      body: "v=0\r\n",
+      contentType: "application/sdp",
+    });
+    ok.headers.append("Contact", `<sip:${tag}@127.0.0.1:${peer.port}>`);
+    return serializeMessage(ok);
+  };
+  const uaPort = ua.layer.transports[0]!.local.port;
+  peer.sock.send(answer("forkA"), uaPort, "127.0.0.1");
+  const out = await call.outcome;
+  t.is(out.kind === "accepted" ? out.session.dialog.remoteTag : "", "forkA");
+  await until(() => count(peer.got, "ACK ") === 1);
+  peer.sock.send(answer("forkB"), uaPort, "127.0.0.1");
+  await until(() => count(peer.got, "ACK ") === 2 && count(peer.got, "BYE ") === 1);
+  const bye = parseMessage(Buffer.from(peer.got.find((m) => m.startsWith("BYE ")) as string));
+  if (!bye.ok || bye.message.kind !== "request") return t.fail();
+  t.is(bye.message.to.tag, "forkB");
+  t.is(bye.message.uri, `sip:forkB@127.0.0.1:${peer.port}`);
+  t.is(out.kind === "accepted" ? out.session.state : "", "confirmed");
+});
