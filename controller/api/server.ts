@@ -9,6 +9,7 @@ import { SystemClock } from "../../telephony/clock.ts";
 import { createAccess } from "../access/access.ts";
 import type { AccessTables } from "../access/tables.ts";
 import { openStore, type StoreConfig } from "../store/database.ts";
+import { openDomainStore } from "../store/domain-store.ts";
 import { type AppDeps, buildApp } from "./app.ts";
 
 export interface ListenOptions {
@@ -49,13 +50,19 @@ export async function listen(
 export const auditKeepDays = 365;
 const day = 86_400_000;
 
-/** Runs the API alone from environment settings (the lab starts it with the rest of the controller). */
+/**
+ * Runs the API and UI from environment settings, with the domain and (if a directory is given)
+ * recordings; live calls and alerts come with the rest of the controller, which passes them to
+ * `listen()` itself.
+ */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const clock = new SystemClock();
   const storeCfg: StoreConfig = env.YARDLINE_DATABASE_URL
     ? { kind: "postgres", connectionString: env.YARDLINE_DATABASE_URL }
     : { kind: "sqlite", file: env.YARDLINE_SQLITE ?? "yardline.sqlite" };
   const store = await openStore<AccessTables>(storeCfg);
+  // The domain on its own connection: a long import must not hold up sign-on checks.
+  const ds = await openDomainStore(storeCfg);
   const access = createAccess(store.db, clock);
   const adminPassword = env.YARDLINE_ADMIN_PASSWORD;
   if (adminPassword) await access.bootstrap({ username: env.YARDLINE_ADMIN_USER ?? "admin", password: adminPassword });
@@ -70,6 +77,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
       access,
       webRoot: env.YARDLINE_WEB_ROOT ?? path.join(import.meta.dirname, "..", "..", "web", "dist"),
       secureCookies: tls !== undefined,
+      domain: ds,
+      ...(env.YARDLINE_RECORDINGS_DIR ? { recordings: { dir: env.YARDLINE_RECORDINGS_DIR } } : {}),
       logger: { level: env.YARDLINE_LOG_LEVEL ?? "info" },
       ...(tls ? { https: tls } : {}),
     },
@@ -77,6 +86,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
     async () => {
       access.audit.stopAutoArchive();
       await access.audit.flush();
+      await ds.close();
       await store.close();
     },
   );
