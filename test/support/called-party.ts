@@ -82,7 +82,11 @@ export interface CalledPartyOptions {
 }
 
 export interface CalledPartyResult {
-  /** SIPp's exit code: 0 = the call went as the scenario says; 1 = it did not; -1 = killed. */
+  /**
+   * SIPp's exit code: 0 = the call went as the scenario says; 1 = it did not (unexpected message,
+   * BYE too early); 255 = the call was still going at timeoutMs, or SIPp hit an error; -1 =
+   * killed, or sipp could not be run.
+   */
   code: number;
   stdout: string;
   stderr: string;

@@ -5,13 +5,14 @@
  * TelephoneEventReceiver, PCMU voice). Pauses are short so the file runs in a few seconds.
  */
 import { type Socket, createSocket } from "node:dgram";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import type { Account } from "../../telephony/api.ts";
 import { parseTelephoneEvent, TelephoneEventReceiver } from "../../telephony/rtp/telephone-event.ts";
 import {
+  CALLED_PARTY_SCENARIOS,
   type CalledParty,
   type CalledPartyOptions,
   type CalledPartyScenario,
@@ -764,4 +765,12 @@ test("Yardline calling hangup-during-prompt: the party's BYE ends the call befor
   t.deepEqual(digits, []);
   const r = await party.done;
   t.is(r.code, 0, failureReport(r));
+});
+
+test("every called-party scenario has its fixture, and every fixture is a listed scenario", (t) => {
+  const fixtures = readdirSync(new URL("../fixtures/calls/", import.meta.url))
+    .filter((f) => f.endsWith(".xml"))
+    .map((f) => f.slice(0, -4))
+    .sort();
+  t.deepEqual(fixtures, [...CALLED_PARTY_SCENARIOS].sort());
 });
