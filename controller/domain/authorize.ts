@@ -265,7 +265,7 @@ export function authorize(s: FacilitySnapshot, req: AuthorizeRequest): Decision 
     place: cls.place,
     maxDurationSec,
     warningsAtSec,
-    extraDigitsLimit: cos.extraDigits.enabled ? cos.extraDigits.limit : null,
+    extraDigitsLimit: extraDigitsFor(cos, approved?.extraDigitsLimit),
     recording: privileged ? "never" : "record",
     monitoringAllowed: !privileged,
     privileged: privileged ? { kind: privileged.kind, name: privileged.name } : null,
@@ -281,6 +281,12 @@ export function authorize(s: FacilitySnapshot, req: AuthorizeRequest): Decision 
     },
     explanation,
   };
+}
+
+/** The number's own setting wins over the class of service ("for individual telephone numbers"). */
+function extraDigitsFor(cos: ReturnType<typeof resolveCos>, perNumber: number | null | undefined): number | null {
+  if (perNumber !== null && perNumber !== undefined) return perNumber < 0 ? null : perNumber;
+  return cos.extraDigits.enabled ? cos.extraDigits.limit : null;
 }
 
 /**

@@ -226,6 +226,8 @@ export const ApprovedNumberSchema = Type.Object({
   name: Type.Optional(Type.String()),
   relationship: Type.Optional(Type.String()),
   language: Type.Optional(Lang),
+  /** Extra dialled digits allowed on calls to this number (-1: feature off; absent: the COS decides). */
+  extraDigitsLimit: Type.Optional(Type.Union([Type.Integer({ minimum: -1, maximum: 99 }), Type.Null()])),
 });
 export type ApprovedNumberInput = Static<typeof ApprovedNumberSchema>;
 
@@ -240,12 +242,16 @@ export async function setApprovedNumbers(
   const rows = list.map((n) => {
     const e164 = normalizeNumber(n.number);
     if (!e164) throw invalid(`${n.number} is not a telephone number`);
+    const x = n.extraDigitsLimit ?? null;
+    if (x !== null && (!Number.isInteger(x) || x < -1 || x > 99))
+      throw invalid("extra digits limit is -1 (off) or 0 to 99");
     return {
       inmateId: id,
       number: e164,
       name: n.name ?? "",
       relationship: n.relationship ?? "",
       language: n.language ?? "en",
+      extraDigitsLimit: x,
     };
   });
   await ds.db.transaction().execute(async (tx) => {

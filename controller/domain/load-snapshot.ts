@@ -122,7 +122,7 @@ export async function loadFacilitySnapshot(
       db
         .selectFrom("approvedNumbers as a")
         .innerJoin("inmates as i", "i.id", "a.inmateId")
-        .select(["a.inmateId", "a.number", "a.name", "a.language"])
+        .select(["a.inmateId", "a.number", "a.name", "a.language", "a.extraDigitsLimit"])
         .where("i.facilityId", "=", facilityId)
         .execute(),
       db.selectFrom("scheduleWindows").selectAll().execute(),
@@ -165,7 +165,10 @@ export async function loadFacilitySnapshot(
       cosId: i.cosId,
       recordedName: i.recordedName,
       approved: new Map(
-        (approvedOf.get(i.id) ?? []).map((a) => [a.number, { language: a.language as Language, name: a.name }]),
+        (approvedOf.get(i.id) ?? []).map((a) => [
+          a.number,
+          { language: a.language as Language, name: a.name, extraDigitsLimit: a.extraDigitsLimit },
+        ]),
       ),
       schedule: win("inmate", i.id),
     });

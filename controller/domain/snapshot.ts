@@ -12,6 +12,13 @@ import type { ScheduleWindow } from "./schedule.ts";
 export type Language = "en" | "es";
 export type InmateStatus = "active" | "suspended" | "released";
 
+export interface ApprovedNumber {
+  language: Language;
+  name: string;
+  /** Per-number override of the extra-digits feature: a limit, -1 for off, null/absent: the COS decides. */
+  extraDigitsLimit?: number | null;
+}
+
 export interface SnapshotInmate {
   id: string;
   name: string;
@@ -21,7 +28,7 @@ export interface SnapshotInmate {
   cosId: string | null;
   recordedName: string | null;
   /** Approved numbers (E.164) with the language the called party hears prompts in. */
-  approved: ReadonlyMap<string, { language: Language; name: string }>;
+  approved: ReadonlyMap<string, ApprovedNumber>;
   schedule: readonly ScheduleWindow[];
 }
 

@@ -107,6 +107,8 @@ export interface ApprovedNumbersTable {
   name: Generated<string>;
   relationship: Generated<string>;
   language: Generated<string>;
+  /** Overrides the COS extra-digits feature for calls to this number (-1: off; null: COS decides). */
+  extraDigitsLimit: number | null;
 }
 
 export interface ScheduleWindowsTable {

@@ -220,6 +220,25 @@ test("extra dialled digits: the limit is passed to call processing when enabled,
   );
   t.is(on.allowed && on.extraDigitsLimit, 0);
   t.is(off.allowed && off.extraDigitsLimit, null);
+  // "enabling or disabling this feature for ... individual telephone numbers": the number's own setting wins.
+  const perNumber = snapshot({
+    cos: [cos("c", { extraDigits: { enabled: true, limit: 0 } })],
+    facilityCosId: "c",
+    inmates: [
+      inmate("I-1", {
+        approved: new Map([
+          ["+12132001234", { language: "en", name: "bank line", extraDigitsLimit: 12 }],
+          ["+12132001235", { language: "en", name: "sister", extraDigitsLimit: -1 }],
+        ]),
+      }),
+    ],
+  });
+  const ivr = authorize(perNumber, req("2132001234"));
+  const sister = authorize(perNumber, req("2132001235"));
+  const other = authorize(perNumber, req("2132001236"));
+  t.is(ivr.allowed && ivr.extraDigitsLimit, 12);
+  t.is(sister.allowed && sister.extraDigitsLimit, null);
+  t.is(other.allowed && other.extraDigitsLimit, 0);
 });
 
 test("allowed call types and the approved-number list are enforced when their features are on", (t) => {

@@ -26,6 +26,7 @@ import {
   listTransfers,
   releaseInmate,
   resetPin,
+  setApprovedNumbers,
   setPin,
   transferInmate,
 } from "../../../controller/domain/inmates.ts";
@@ -128,6 +129,16 @@ export function storeSuite(test: TestFn, engine: string, open: Opener): void {
     });
     eq(d.allowed ? "allowed" : d.rule, "inmate-unknown");
     eq((await listInmates(ds, fx.scope, { status: "released" })).map((i) => i.id).join(), "I-1");
+    await setApprovedNumbers(ds, fx.scope, "I-2", [
+      { number: "2132001234", name: "bank", language: "es", extraDigitsLimit: 12 },
+    ]);
+    const sf = await loadFacilitySnapshot(ds, fx.otherFacilityId);
+    const entry = sf.inmates.get("I-2")?.approved.get("+12132001234");
+    eq(entry?.extraDigitsLimit, 12);
+    eq(entry?.language, "es");
+    await expectCode("invalid", () =>
+      setApprovedNumbers(ds, fx.scope, "I-2", [{ number: "2132001234", extraDigitsLimit: 100 }]),
+    );
   });
 
   withStore("the most specific class of service wins and explainCos says where each value came from", async (ds) => {
