@@ -86,19 +86,30 @@ export class TcpTransport implements SipTransport {
       if (this.connections.get(key) === conn) this.connections.delete(key);
     });
     socket.on("data", (chunk: Buffer) => {
-      for (const item of framer.push(chunk)) {
-        if (item.kind === "message") {
-          this.receive(item.data, remote, socket);
-        } else {
-          this.stats.malformed++;
-          this.opts.log?.("warn", `TCP framing lost from ${key}: ${item.error}`);
-          // Answer what can be answered, then give up on the connection.
-          if (item.data.indexOf("\r\n\r\n") >= 0) this.receive(item.data, remote, socket, true);
-          socket.end();
-        }
+      try {
+        this.frame(framer, chunk, remote, socket, key);
+      } catch (e) {
+        // Nothing leaves the transport: count it and drop the connection.
+        this.stats.errors++;
+        this.opts.log?.("error", `TCP connection ${key}: ${e instanceof Error ? e.message : String(e)}`);
+        socket.destroy();
       }
     });
     return conn;
+  }
+
+  private frame(framer: StreamFramer, chunk: Buffer, remote: SipAddress, socket: Socket, key: string): void {
+    for (const item of framer.push(chunk)) {
+      if (item.kind === "message") {
+        this.receive(item.data, remote, socket);
+      } else {
+        this.stats.malformed++;
+        this.opts.log?.("warn", `TCP framing lost from ${key}: ${item.error}`);
+        // Answer what can be answered, then give up on the connection.
+        if (item.data.indexOf("\r\n\r\n") >= 0) this.receive(item.data, remote, socket, true);
+        socket.end();
+      }
+    }
   }
 
   private receive(data: Buffer, source: SipAddress, socket: Socket, lostFraming = false): void {
