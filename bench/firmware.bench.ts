@@ -4,6 +4,8 @@
  *  - off-hook edge → first dial-tone frame in the handset's earpiece (IWTS: "not more than two
  *    seconds to provide a dial tone or voice prompt … once the receiver is lifted"; aim < 50 ms);
  *  - kill input edge → every call of the housing unit ended (aim < 100 ms).
+ * "Ended" is measured twice: on the board (relay open, BYE sent) and at the controller (its leg
+ * of every call of the unit has received the BYE).
  * Edges are the simulated input changes, so the 10 ms switch debounce is inside the figures.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -39,7 +41,13 @@ export async function run(): Promise<BenchResult[]> {
   const ctl = createEndpoint({ clock });
   const ctlPort = (await ctl.transportCreate("udp", { host: "127.0.0.1", port: 0 })).port;
   const ctlAcc = ctl.accountCreate({ idUri: "sip:ringdown@127.0.0.1" });
-  ctlAcc.on("incomingCall", (c) => void c.answer().catch(() => undefined));
+  // The controller's leg of each handset's current call, by handset id (from the caller URI).
+  const ctlCalls = new Map<string, Call>();
+  ctlAcc.on("incomingCall", (c) => {
+    const h = /bench-(h\d+)@/.exec(c.getInfo().remoteUri)?.[1];
+    if (h) ctlCalls.set(h, c);
+    void c.answer().catch(() => undefined);
+  });
   const banks = new BankServer();
   const linkPort = await banks.listen(0);
 
@@ -115,7 +123,13 @@ export async function run(): Promise<BenchResult[]> {
     for (let c = 0; c < KILL_CYCLES; c++) {
       calls.clear();
       for (const id of ids) sim.lift(id);
-      await until(() => ids.every((id) => calls.get(id)?.getInfo().state === "CONFIRMED"), "calls confirmed");
+      await until(
+        () =>
+          ids.every(
+            (id) => calls.get(id)?.getInfo().state === "CONFIRMED" && ctlCalls.get(id)?.getInfo().state === "CONFIRMED",
+          ),
+        "calls confirmed",
+      );
       for (const unit of units) {
         const inUnit = io.handsets.filter((h) => h.unit === unit).map((h) => h.id);
         // Timestamps taken where things happen, not when the wait loop notices them.
@@ -127,7 +141,8 @@ export async function run(): Promise<BenchResult[]> {
           }),
         );
         for (const h of inUnit) {
-          calls.get(h)!.on("state", (s) => {
+          // DISCONNECTED on the controller's leg: the BYE has reached the controller.
+          ctlCalls.get(h)!.on("state", (s) => {
             if (s === "DISCONNECTED") disconnected.set(h, performance.now());
           });
         }
@@ -178,7 +193,7 @@ export async function run(): Promise<BenchResult[]> {
       },
       {
         area: "firmware",
-        name: "kill input → unit's calls DISCONNECTED, BYE answered (p99)",
+        name: "kill input → BYE received by the controller for every call of the unit (p99)",
         value: r(percentile(byeAnswered, 99)),
         unit: "ms",
         notes: `${byeAnswered.length} kills; controller is a Yardline endpoint in the same process; p50 ${r(percentile(byeAnswered, 50))} ms`,
