@@ -16,6 +16,7 @@ import { NumberListsPage } from "./pages/number-lists-page.tsx";
 import { PhoneBanksPage } from "./pages/phone-banks-page.tsx";
 import { RatesPage } from "./pages/rates-page.tsx";
 import { RecordingsPage } from "./pages/recordings-page.tsx";
+import { SettingsPage } from "./pages/settings-page.tsx";
 import { SignInPage } from "./pages/sign-in-page.tsx";
 import { UsersPage } from "./pages/users-page.tsx";
 import { route } from "./router.ts";
@@ -94,6 +95,7 @@ export const screens: Screen[] = [
     page: LevelsPage,
   },
   { path: "/audit", label: "navAudit", permissions: ["menu.audit", "query.audit"], page: AuditPage },
+  { path: "/settings", label: "navSettings", permissions: ["admin.settings"], page: SettingsPage },
 ];
 
 function Router() {

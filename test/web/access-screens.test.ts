@@ -79,3 +79,22 @@ test.serial("the UI speaks Spanish when asked", async (t) => {
   await page.getByTestId("language").selectOption("en");
   await page.close();
 });
+
+test.serial("the Central Office switches the password policy to the spec's table and back", async (t) => {
+  const page = await e.browser.newPage();
+  await signInUi(page, e.url, adminName, adminPassword);
+  await page.goto(`${e.url}#/settings`);
+  await page.getByRole("button", { name: /Spec table/ }).click();
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("status").waitFor();
+  const stored = await e.access.settings.get();
+  t.is(stored.password.maxLength, 8);
+  t.is(stored.password.lifetimeDays, 182);
+  t.true(stored.password.requireDigit);
+  await screenshot(page, "access-settings");
+  await page.getByRole("button", { name: /NIST/ }).click();
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("status").waitFor();
+  t.is((await e.access.settings.get()).password.lifetimeDays, null);
+  await page.close();
+});

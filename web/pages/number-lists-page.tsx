@@ -191,7 +191,7 @@ export function NumberListsPage() {
           <thead>
             <tr>
               <th>{t("number")}</th>
-              <th>{t("kind")}</th>
+              <th>{t("listKind")}</th>
               <th>{t("category")}</th>
               <th>{t("reason")}</th>
               <th>{t("setBy")}</th>
@@ -243,7 +243,7 @@ export function NumberListsPage() {
             <tr>
               <th>{t("number")}</th>
               <th>{t("name")}</th>
-              <th>{t("kind")}</th>
+              <th>{t("listKind")}</th>
               <th>{t("facility")}</th>
             </tr>
           </thead>
