@@ -99,7 +99,10 @@ class FolderMigrationProvider extends FileMigrationProvider {
 }
 
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<void> {
-  const migrator = new Migrator({ db, provider: new FolderMigrationProvider() });
+  // Each module owns a range of migration numbers (domain 0001–0099, access 0100–0199, alerts
+  // 0200–0299), so a new domain migration sorts before access ones already applied on an
+  // installed controller: unordered migrations must be allowed, or upgrades would refuse to run.
+  const migrator = new Migrator({ db, provider: new FolderMigrationProvider(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
