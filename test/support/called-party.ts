@@ -1,7 +1,8 @@
 /**
  * The called party on the trunk side of end-to-end call tests: SIPp answering one call as a UAS
  * with one of the scenarios in test/fixtures/calls/ (accept, decline, block, no answer, busy,
- * hang-up during the prompt, extra digits, silence).
+ * hang-up during the prompt, extra digits, silence; and accept with the 1 sent as SIP INFO or
+ * as an in-band tone, the other ways mobiles and gateways send key presses).
  *
  * The controller reaches it at the trunk URI `sip:<number>@127.0.0.1:<port>` (UDP), with an
  * INVITE that carries an SDP offer (SIPp learns where to send media from the offer's `c=` and
@@ -28,10 +29,12 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ULAW_ENCODE } from "../../telephony/media/g711.ts";
-import { silence, sine } from "./audio.ts";
+import { concat, dtmf, silence, sine } from "./audio.ts";
 
 export type CalledPartyScenario =
   | "accept"
+  | "accept-info"
+  | "accept-inband"
   | "decline"
   | "block"
   | "no-answer"
@@ -42,6 +45,8 @@ export type CalledPartyScenario =
 
 export const CALLED_PARTY_SCENARIOS: readonly CalledPartyScenario[] = [
   "accept",
+  "accept-info",
+  "accept-inband",
   "decline",
   "block",
   "no-answer",
@@ -242,6 +247,8 @@ async function launch(
  */
 const SCENARIO_VARIABLES: Record<CalledPartyScenario, readonly (keyof typeof DEFAULTS)[]> = {
   accept: ["pauseMs", "talkMs", "ringMs", "hangup"],
+  "accept-info": ["pauseMs", "talkMs", "ringMs", "hangup"],
+  "accept-inband": ["pauseMs", "talkMs", "ringMs", "hangup"],
   "extra-digits": ["pauseMs", "talkMs", "ringMs", "hangup"],
   decline: ["pauseMs", "ringMs"],
   block: ["pauseMs", "confirmMs", "ringMs"],
@@ -396,11 +403,27 @@ const GENERATED_DIGITS = [
   { file: "dtmf-5-third.pcap", event: 5, seq: BUNDLED_5.lastSeq + 12, timestamp: BUNDLED_5.timestamp + 16_000 },
 ] as const;
 
-/** Writes media/voice.ul (raw µ-law, 8 kHz) and the generated DTMF captures into `dir`. */
+/**
+ * accept-inband.xml's key press: 50 ms of silence, the DTMF pair for 1 (697 + 1209 Hz) for
+ * 150 ms at −10 dBm0 per tone, 100 ms of silence; as PCMU audio, no RFC 4733 event. 150 ms is
+ * a short key press, well above the 40 ms DTMF receivers commonly need to recognise a digit.
+ */
+const INBAND_DIGIT = { digit: "1", leadMs: 50, toneMs: 150, tailMs: 100 } as const;
+
+/**
+ * Writes media/voice.ul (raw µ-law, 8 kHz), the in-band digit and the generated DTMF captures
+ * into `dir`.
+ */
 export function writeMedia(dir: string, voice: CalledPartyVoice): void {
   const media = join(dir, "media");
   mkdirSync(media, { recursive: true });
   writeFileSync(join(media, "voice.ul"), voiceUlaw(voice, dir));
+  writeFileSync(
+    join(media, "dtmf-1-inband.ul"),
+    ulaw(
+      concat(silence(INBAND_DIGIT.leadMs), dtmf(INBAND_DIGIT.digit, INBAND_DIGIT.toneMs), silence(INBAND_DIGIT.tailMs)),
+    ),
+  );
   for (const d of GENERATED_DIGITS) {
     writeFileSync(
       join(media, d.file),

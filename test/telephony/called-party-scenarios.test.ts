@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import type { Account } from "../../telephony/api.ts";
+import { decodeG711, ULAW_DECODE } from "../../telephony/media/g711.ts";
 import { parseTelephoneEvent, TelephoneEventReceiver } from "../../telephony/rtp/telephone-event.ts";
 import {
   CALLED_PARTY_SCENARIOS,
@@ -19,6 +20,7 @@ import {
   startCalledParty,
   writeMedia,
 } from "../support/called-party.ts";
+import { toneLevelDbm0 } from "../support/audio.ts";
 import { collectDtmf, loopbackEndpoint, until, waitState } from "./ua/helpers.ts";
 
 interface SipMessage {
@@ -66,7 +68,7 @@ function tagOf(value: string): string | undefined {
 
 /**
  * Just enough of a UAC to drive one call at SIPp: INVITE with an SDP offer, ACK, BYE, INFO,
- * re-INVITE, CANCEL, and 200 for a BYE from the far end. Loopback loses nothing, so it sends
+ * re-INVITE, CANCEL, and 200 for a BYE or an INFO from the far end. Loopback loses nothing, so it sends
  * each request once.
  */
 class TestUac {
@@ -95,7 +97,7 @@ class TestUac {
     this.sip.on("message", (buf) => {
       const m = parseSip(buf, Date.now());
       this.received.push(m);
-      if (m.startLine.startsWith("BYE ")) this.respond(m, "200 OK");
+      if (m.startLine.startsWith("BYE ") || m.startLine.startsWith("INFO ")) this.respond(m, "200 OK");
       for (const w of this.waiters.splice(0)) w();
     });
     this.media.on("message", (buf, rinfo) => {
@@ -583,6 +585,63 @@ test("the trunk URI names the number at the party's port", async (t) => {
   t.is(r.code, -1);
 });
 
+test("accept-info: presses 1 as a SIP INFO (application/dtmf-relay) after the announcement, then talks", async (t) => {
+  const pauseMs = 500;
+  const { party, uac } = await call(t, "accept-info", {
+    pauseMs,
+    talkMs: 300,
+    hangup: "party",
+    voice: { toneHz: 1000 },
+  });
+  const { ok, ackAt } = await answered(uac);
+  const info = await uac.request("INFO");
+  await uac.request("BYE");
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
+  t.true(info.at - ackAt >= pauseMs - SLACK_MS, `INFO ${info.at - ackAt} ms after the ACK`);
+  t.is(header(info, "Content-Type"), "application/dtmf-relay");
+  t.regex(info.body, /^Signal=1\r$/m);
+  t.is(tagOf(header(info, "From")), tagOf(header(ok, "To")));
+  t.is(tagOf(header(info, "To")), uac.fromTag);
+  t.is(header(info, "Call-ID"), uac.callId);
+  t.deepEqual(
+    uac.rtp.filter((p) => p.pt === 101),
+    [],
+    "no RFC 4733 packets",
+  );
+  t.true(uac.audio().length > 10, "then voice");
+});
+
+test("accept-inband: presses 1 as the 697 + 1209 Hz pair in the PCMU audio, with no RFC 4733 packet", async (t) => {
+  const pauseMs = 400;
+  const { party, uac } = await call(t, "accept-inband", {
+    pauseMs,
+    talkMs: 300,
+    hangup: "party",
+    voice: { toneHz: 1000 },
+  });
+  const { ackAt } = await answered(uac);
+  await uac.request("BYE");
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
+  t.deepEqual(
+    uac.rtp.filter((p) => p.pt === 101),
+    [],
+  );
+  const audio = uac.audio();
+  t.true(audio[0]!.at - ackAt >= pauseMs - SLACK_MS, "no audio before the announcement is over");
+  // The first 300 ms: 50 ms silence, 150 ms of the digit, 100 ms silence.
+  const pcm = new Int16Array(audio.slice(0, 15).length * 160);
+  audio.slice(0, 15).forEach((p, i) => {
+    decodeG711(ULAW_DECODE, p.payload, pcm.subarray(i * 160, i * 160 + 160));
+  });
+  const tone = { from: 480, n: 1040 }; // inside 400..1600, away from the edges
+  t.true(toneLevelDbm0(pcm, 697, tone.from, tone.n) > -16, "row tone 697 Hz near −10 dBm0");
+  t.true(toneLevelDbm0(pcm, 1209, tone.from, tone.n) > -16, "column tone 1209 Hz near −10 dBm0");
+  t.true(toneLevelDbm0(pcm, 770, tone.from, tone.n) < -30, "not the next row");
+  t.true(toneLevelDbm0(pcm, 697, 0, 360) < -40, "silence before the digit");
+});
+
 /** RTP payloads of a libpcap file (Ethernet, IPv4, UDP), as SIPp would send them. */
 function pcapRtp(file: Uint8Array): { header: Buffer; payload: Buffer }[] {
   const b = Buffer.from(file);
@@ -772,4 +831,49 @@ test("every called-party scenario has its fixture, and every fixture is a listed
     .map((f) => f.slice(0, -4))
     .sort();
   t.deepEqual(fixtures, [...CALLED_PARTY_SCENARIOS].sort());
+});
+
+test("Yardline calling accept-info: the INFO digit 1 is reported as method info", async (t) => {
+  const acc = await yardlineCaller(t);
+  const party = await startCalledParty("accept-info", {
+    pauseMs: 300,
+    talkMs: 300,
+    hangup: "party",
+    timeoutMs: 20_000,
+  });
+  t.teardown(() => party.stop());
+  const c = acc.makeCall(party.uri("2025550123"));
+  const digits = collectDtmf(c);
+  await waitState(c, "CONFIRMED");
+  await waitState(c, "DISCONNECTED");
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
+  t.deepEqual(
+    digits.map((d) => [d.digit, d.method]),
+    [["1", "info"]],
+  );
+});
+
+test("Yardline calling accept-inband with in-band detection on: the tone pair is reported as digit 1", async (t) => {
+  const { ep } = await loopbackEndpoint();
+  t.teardown(() => ep.libDestroy());
+  const acc = ep.accountCreate({ idUri: "sip:trunk@127.0.0.1", inbandDtmf: true });
+  const party = await startCalledParty("accept-inband", {
+    pauseMs: 300,
+    talkMs: 500,
+    hangup: "party",
+    voice: { toneHz: 1000 },
+    timeoutMs: 20_000,
+  });
+  t.teardown(() => party.stop());
+  const c = acc.makeCall(party.uri("2025550123"));
+  const digits = collectDtmf(c);
+  await waitState(c, "CONFIRMED");
+  await waitState(c, "DISCONNECTED");
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
+  t.deepEqual(
+    digits.map((d) => [d.digit, d.method]),
+    [["1", "inband"]],
+  );
 });
