@@ -83,4 +83,5 @@ test("without a controller the bank fails closed: no calls, service unavailable"
   await waitFor(() => fw.earpieces.get("h1")?.now === "unavailable", "service unavailable message");
   t.is(fw.lines.get("h1")!.calls.length, 0);
   t.is(fw.daemon.handsets.get("h1")!.state, "out-of-service");
+  t.true(fw.sim.lines.watchdogKicks >= 1, "the watchdog is kicked even without a controller");
 });
