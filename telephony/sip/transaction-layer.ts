@@ -175,7 +175,7 @@ export class TransactionLayer {
   responseTarget(req: SipRequest, source: Destination): Destination {
     const via = req.topVia as Via;
     const transport = source.transport;
-    return { transport, address: transport.reliable ? source.address : responseDestination(via, source.address) };
+    return { transport, address: transport.reliable ? source.address : responseDestination(via) };
   }
 
   private serverContext(req: SipRequest, source: Destination, key: string): TransactionContext {

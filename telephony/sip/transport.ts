@@ -108,12 +108,13 @@ function splitFirst(value: string): { rest: string | undefined } {
  * port indicated in the 'sent-by' value, or using port 5060 if none is present" (RFC 3261
  * §18.2.2), and to the rport value when one was filled in (RFC 3581 §4).
  */
-export function responseDestination(via: Via, source: SipAddress): SipAddress {
+export function responseDestination(via: Via): SipAddress {
   const rport = via.rport;
   const address = via.received ?? via.host;
   if (typeof rport === "number" && !Number.isNaN(rport)) return { address, port: rport };
   if (via.received !== undefined) return { address, port: via.port ?? 5060 };
-  return { address: source.address === address ? source.address : address, port: via.port ?? 5060 };
+  // Neither: "the response MUST be sent to the address indicated by the "sent-by" value".
+  return { address, port: via.port ?? 5060 };
 }
 
 /**
