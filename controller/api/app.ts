@@ -13,6 +13,7 @@ import type { Access } from "../access/access.ts";
 import { Permissions as P } from "../access/permissions.ts";
 import { type AlertApi, alertApiRoutes, alertLinkRoutes } from "../alerts/alert-routes.ts";
 import type { DomainStore } from "../store/domain-store.ts";
+import { ExportJobs } from "./export-jobs.ts";
 import { ImportJobs } from "./import-jobs.ts";
 import { installAuth } from "./plugins/auth.ts";
 import { installErrorHandler } from "./plugins/error-handler.ts";
@@ -95,7 +96,7 @@ export async function yardlineApi(app: FastifyInstance, deps: AppDeps): Promise<
         await cosRoutes(api, ctx);
         await numberListRoutes(api, { ...ctx, jobs: new ImportJobs(deps.clock) });
         await rateRoutes(api, ctx);
-        await callRecordRoutes(api, ctx);
+        await callRecordRoutes(api, { ...ctx, exports: new ExportJobs(deps.clock) });
         if (deps.live) await liveRoutes(api, { ...ctx, live: deps.live });
         if (deps.recordings) await recordingRoutes(api, { ...ctx, recordings: deps.recordings });
       }

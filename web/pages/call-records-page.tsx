@@ -1,6 +1,6 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import type { CallRecordQuery } from "../../controller/api/schemas/domain.ts";
+import type { CallRecordQuery, ExportJobView } from "../../controller/api/schemas/domain.ts";
 import type { CallRecordRow } from "../../controller/store/schema.ts";
 import { FacilityPicker } from "../components/facility-picker.tsx";
 import { t } from "../i18n/i18n.ts";
@@ -50,6 +50,7 @@ export function CallRecordsPage() {
   const error = useSignal<string | null>(null);
   const filter = useSignal<CallRecordQuery>({});
   const facility = useSignal(facilities.current.value);
+  const exportJob = useSignal<ExportJobView | null>(null);
 
   async function load(more = false) {
     error.value = null;
@@ -123,7 +124,43 @@ export function CallRecordsPage() {
           </select>
         </label>
         <button type="submit">{t("search")}</button>
+        <button
+          type="button"
+          class="secondary"
+          onClick={async () => {
+            error.value = null;
+            try {
+              let job = await api.post<ExportJobView>("/exports/call-records", {
+                ...(facility.value ? { facilityId: facility.value } : {}),
+                ...(filter.value.from ? { from: filter.value.from } : {}),
+                ...(filter.value.to ? { to: filter.value.to } : {}),
+              });
+              exportJob.value = job;
+              while (job.state === "running") {
+                await new Promise((r) => setTimeout(r, 100));
+                job = await api.get<ExportJobView>(`/exports/${job.id}`);
+                exportJob.value = job;
+              }
+              if (job.state === "failed") error.value = job.error;
+            } catch (err) {
+              error.value = errorText(err);
+            }
+          }}
+        >
+          {t("exportCsv")}
+        </button>
       </form>
+      {exportJob.value && (
+        <p class="import-progress" data-testid="export-progress" data-state={exportJob.value.state}>
+          <progress max={Math.max(exportJob.value.total, 1)} value={exportJob.value.done} aria-label={t("exportCsv")} />{" "}
+          {exportJob.value.done} / {exportJob.value.total}{" "}
+          {exportJob.value.state === "done" && (
+            <a href={`/api/exports/${exportJob.value.id}/file`} download>
+              {t("download")}
+            </a>
+          )}
+        </p>
+      )}
       {error.value && (
         <p class="form-error" role="alert">
           {error.value}

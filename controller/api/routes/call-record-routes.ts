@@ -9,11 +9,43 @@ import type { FastifyInstance } from "fastify";
 import { Permissions as P } from "../../access/permissions.ts";
 import { explainCharge } from "../../rating/rates.ts";
 import { getCallRecord, queryCallRecords } from "../../store/call-records.ts";
-import { type DomainContext, requestScope } from "../domain-context.ts";
+import { audit, type DomainContext, requestScope } from "../domain-context.ts";
 import { errorResponses, IdParams } from "../schemas/common.ts";
-import { CallRecordQuery } from "../schemas/domain.ts";
+import { CallRecordQuery, ExportBody, ExportJobView } from "../schemas/domain.ts";
+import { csvField, type ExportJobs } from "../export-jobs.ts";
+import { principalOf } from "../plugins/auth.ts";
+import { notFound } from "../../domain/errors.ts";
+import type { CallRecordRow } from "../../store/schema.ts";
 
-export async function callRecordRoutes(app: FastifyInstance, ctx: DomainContext): Promise<void> {
+/** The spec's Call Record Format, in its order, as CSV columns. */
+const exportColumns: [string, (r: CallRecordRow) => unknown][] = [
+  ["inmate_name", (r) => r.inmateName],
+  ["facility", (r) => r.facilityName],
+  ["date", (r) => r.localDate],
+  ["time", (r) => r.localTime],
+  ["time_zone", (r) => r.timeZone],
+  ["dialled_digits", (r) => r.dialledDigits],
+  ["destination", (r) => r.destination],
+  ["destination_place", (r) => r.destinationPlace],
+  ["not_completed_reason", (r) => r.notCompletedReason],
+  ["duration_sec", (r) => r.durationSec],
+  ["trunk", (r) => r.trunk],
+  ["telephone_location", (r) => r.stationLocation],
+  ["station_set_number", (r) => r.stationSetNumber],
+  ["charge", (r) => (r.chargeCents === null ? "" : (r.chargeCents / 100).toFixed(2))],
+  ["call_type", (r) => r.callType],
+  ["alert", (r) => (r.alert ? "yes" : "no")],
+  ["alert_type", (r) => r.alertType],
+  ["recorder_channel", (r) => r.recorderChannel],
+  ["acceptance", (r) => r.acceptance],
+  ["ending", (r) => r.ending],
+  ["call_id", (r) => r.id],
+];
+
+export async function callRecordRoutes(
+  app: FastifyInstance,
+  ctx: DomainContext & { exports: ExportJobs },
+): Promise<void> {
   const tags = ["call records"];
 
   app.get<{ Querystring: CallRecordQuery }>(
@@ -54,6 +86,92 @@ export async function callRecordRoutes(app: FastifyInstance, ctx: DomainContext)
         )
         .slice(0, limit)
         .map(({ recordingSignature: _s, ...r }) => r);
+    },
+  );
+
+  app.post<{ Body: ExportBody }>(
+    "/exports/call-records",
+    {
+      config: { access: { permission: [P.reportCallDetail, P.queryCallRecords] } },
+      schema: {
+        tags,
+        summary: "Export call records as CSV (a job: poll it, then download the file)",
+        body: ExportBody,
+        response: { 202: ExportJobView, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const scope = await requestScope(ctx, request);
+      const p = principalOf(request);
+      const b = request.body;
+      if (b.facilityId && !scope.has(b.facilityId)) throw notFound("facility");
+      const filter = {
+        ...(b.facilityId ? { facilityId: b.facilityId } : {}),
+        ...(b.from ? { from: Date.parse(b.from) } : {}),
+        ...(b.to ? { to: Date.parse(b.to) } : {}),
+      };
+      const job = ctx.exports.start(p.userId, "call records", "call-records.csv", async (write, progress) => {
+        const ids = [...scope].filter((f) => !filter.facilityId || f === filter.facilityId);
+        let countQ = ctx.ds.db
+          .selectFrom("callRecords")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where("privileged", "=", 0);
+        countQ = ids.length ? countQ.where("facilityId", "in", ids) : countQ.where("facilityId", "=", "");
+        if (filter.from !== undefined) countQ = countQ.where("startedAt", ">=", filter.from);
+        if (filter.to !== undefined) countQ = countQ.where("startedAt", "<", filter.to);
+        const total = Number((await countQ.executeTakeFirst())?.n ?? 0);
+        write(`${exportColumns.map(([h]) => h).join(",")}\r\n`);
+        let done = 0;
+        let before: { startedAt: number; id: string } | undefined;
+        progress(0, total);
+        for (;;) {
+          const page = await queryCallRecords(ctx.ds, scope, { ...filter, limit: 1000, ...(before ? { before } : {}) });
+          for (const r of page) write(`${exportColumns.map(([, f]) => csvField(f(r))).join(",")}\r\n`);
+          done += page.length;
+          progress(done, Math.max(total, done));
+          const last = page[page.length - 1];
+          if (!last || page.length < 1000) break;
+          before = { startedAt: last.startedAt, id: last.id };
+        }
+      });
+      await audit(ctx, request, "call-records.export", "export", job.id, b.facilityId ?? null, null, b);
+      reply.status(202);
+      return job;
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    "/exports/:id",
+    {
+      config: { access: { permission: [P.reportCallDetail, P.queryCallRecords] } },
+      schema: {
+        tags,
+        summary: "Progress of an export",
+        params: IdParams,
+        response: { 200: ExportJobView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const job = ctx.exports.get(request.params.id);
+      if (!job || job.ownerId !== principalOf(request).userId) throw notFound("export");
+      return job;
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    "/exports/:id/file",
+    {
+      config: { access: { permission: [P.reportCallDetail, P.queryCallRecords] } },
+      schema: { tags, summary: "The finished export (CSV)", params: IdParams, response: errorResponses },
+    },
+    async (request, reply) => {
+      const job = ctx.exports.get(request.params.id);
+      const file = ctx.exports.file(request.params.id);
+      if (!job || job.ownerId !== principalOf(request).userId || file === undefined) throw notFound("export");
+      reply
+        .header("content-type", "text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="${job.fileName}"`);
+      return file;
     },
   );
 

@@ -193,3 +193,26 @@ export const TerminateGroupBody = Type.Object(
   { additionalProperties: false },
 );
 export type TerminateGroupBody = Static<typeof TerminateGroupBody>;
+
+export const ExportBody = Type.Object(
+  {
+    facilityId: Type.Optional(Id),
+    from: Type.Optional(Type.String({ format: "date-time" })),
+    to: Type.Optional(Type.String({ format: "date-time" })),
+  },
+  { additionalProperties: false },
+);
+export type ExportBody = Static<typeof ExportBody>;
+
+export const ExportJobView = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  state: Type.Union([Type.Literal("running"), Type.Literal("done"), Type.Literal("failed")]),
+  done: Type.Integer(),
+  total: Type.Integer(),
+  error: Type.Union([Type.String(), Type.Null()]),
+  fileName: Type.String(),
+  startedAt: Type.String(),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type ExportJobView = Static<typeof ExportJobView>;

@@ -172,3 +172,30 @@ test.serial("the recording search finds calls by the spec's criteria", async (t)
   const cross = (await faA.get("/api/call-records?recordedOnly=true&inmateName=nora")).json() as unknown[];
   t.deepEqual(cross, []);
 });
+
+test.serial(
+  "call records export as CSV through a job, in the spec's field order, only from the caller's facilities",
+  async (t) => {
+    const start = await faA.post("/api/exports/call-records", {});
+    t.is(start.statusCode, 202, start.body);
+    let job = start.json();
+    for (let i = 0; i < 200 && job.state === "running"; i++) {
+      await new Promise((r) => setImmediate(r));
+      job = (await faA.get(`/api/exports/${job.id}`)).json();
+    }
+    t.is(job.state, "done");
+    t.is(job.done, job.total);
+    const file = await faA.get(`/api/exports/${job.id}/file`);
+    t.is(file.statusCode, 200);
+    const lines = file.body.trim().split("\r\n");
+    t.true(lines[0]!.startsWith("inmate_name,facility,date,time"));
+    t.true(lines.some((l) => l.includes("rec-a")));
+    t.false(
+      lines.some((l) => l.includes("rec-b")),
+      "another facility's record is not exported",
+    );
+    t.is((await admin.get(`/api/exports/${job.id}/file`)).statusCode, 404, "only the user who asked");
+    t.is((await faA.post("/api/exports/call-records", { facilityId: facilityB })).statusCode, 404);
+    t.is((await clerkA.post("/api/exports/call-records", {})).statusCode, 403);
+  },
+);
