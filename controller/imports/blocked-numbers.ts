@@ -50,7 +50,8 @@ export async function importBlockedNumbers(
       throw new DomainError("not-found", "agency-wide lists need access to every facility");
   }
   const checked: Checked<BlockRowInsert>[] = [];
-  // One id prefix per import plus a counter: unique, and far cheaper than a UUID per row.
+  // One id prefix per import plus a fixed-width counter: unique, far cheaper than a UUID per row,
+  // and in sorted order so the primary-key index is appended to rather than split.
   const prefix = newId().replaceAll("-", "").slice(0, 12);
   let n = 0;
   for (const { line, row } of parseCsvObjects(csv)) {
@@ -68,7 +69,11 @@ export async function importBlockedNumbers(
         setBy: row.set_by || target.setBy,
         ...(row.range_end ? { rangeEnd: row.range_end } : {}),
       };
-      checked.push({ ok: true, line, value: blockRowOf(input, target.now, false, `${prefix}-${(n++).toString(36)}`) });
+      checked.push({
+        ok: true,
+        line,
+        value: blockRowOf(input, target.now, false, `${prefix}-${(n++).toString(36).padStart(6, "0")}`),
+      });
     } catch (err) {
       checked.push({ ok: false, line, reason: err instanceof Error ? err.message : String(err) });
     }
