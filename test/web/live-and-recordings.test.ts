@@ -58,6 +58,12 @@ test.serial("a live call appears on screen as it starts and an officer terminate
   await page.goto(`${e.url}#/dashboard`);
   await page.getByRole("row", { name: /demo-unit-b/ }).waitFor();
   await screenshot(page, "dashboard");
+
+  // A group of telephones: every call in one housing unit.
+  await page.goto(`${e.url}#/live-calls`);
+  await page.getByRole("button", { name: /End every call in housing unit: demo-unit-b/ }).click();
+  await table.getByRole("cell", { name: "+13105550123", exact: true }).waitFor({ state: "detached" });
+  t.deepEqual(calls.terminated.at(-1), { callId: "live-2", by: adminName });
   await page.close();
 });
 

@@ -98,6 +98,30 @@ export function LiveCallsPage() {
           {error.value}
         </p>
       )}
+      {session.can("action.terminate") && calls.length > 0 && (
+        <div class="toolbar">
+          {[...new Map(calls.map((c) => [`${c.facilityId}/${c.housingUnitId}`, c])).values()].map((c) => (
+            <button
+              key={`${c.facilityId}/${c.housingUnitId}`}
+              type="button"
+              class="danger"
+              onClick={async () => {
+                error.value = null;
+                try {
+                  await api.post("/live-calls/terminate-group", {
+                    facilityId: c.facilityId,
+                    housingUnitId: c.housingUnitId,
+                  });
+                } catch (err) {
+                  error.value = errorText(err);
+                }
+              }}
+            >
+              {t("terminateGroup")}: {c.housingUnitId}
+            </button>
+          ))}
+        </div>
+      )}
       <LiveCallsTable
         calls={calls}
         canTerminate={session.can("action.terminate")}

@@ -43,6 +43,8 @@ export function NumberListsPage() {
   const job = useSignal<ImportJobView | null>(null);
   const number = useSignal("");
   const reason = useSignal("");
+  const targets = useSignal("");
+  const privKind = useSignal<"attorney" | "prea" | "ombudsman" | "other">("attorney");
   const canEdit = session.can("entry.number-lists");
 
   async function load() {
@@ -214,6 +216,115 @@ export function NumberListsPage() {
             ))}
           </tbody>
         </table>
+      )}
+      {tab.value === "hot" && canEdit && (
+        <form
+          class="panel toolbar"
+          aria-label={t("hotNumbers")}
+          onSubmit={async (e) => {
+            e.preventDefault();
+            try {
+              await api.post("/hot-numbers", {
+                facilityId: facilities.current.value,
+                number: number.value,
+                reason: reason.value,
+                alertTargets: targets.value
+                  .split(",")
+                  .map((x) => x.trim())
+                  .filter(Boolean),
+              });
+              number.value = "";
+              reason.value = "";
+              await load();
+            } catch (err) {
+              error.value = errorText(err);
+            }
+          }}
+        >
+          <label>
+            {t("number")}
+            <input
+              name="hot-number"
+              required
+              value={number.value}
+              onInput={(e) => (number.value = e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            {t("reason")}
+            <input
+              name="hot-reason"
+              required
+              value={reason.value}
+              onInput={(e) => (reason.value = e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            {t("alertTargets")}
+            <input
+              name="hot-targets"
+              required
+              value={targets.value}
+              onInput={(e) => (targets.value = e.currentTarget.value)}
+            />
+          </label>
+          <button type="submit">{t("create")}</button>
+        </form>
+      )}
+      {tab.value === "privileged" && canEdit && (
+        <form
+          class="panel toolbar"
+          aria-label={t("privilegedNumbers")}
+          onSubmit={async (e) => {
+            e.preventDefault();
+            try {
+              await api.post("/privileged-numbers", {
+                facilityId: facilities.current.value,
+                number: number.value,
+                name: reason.value,
+                kind: privKind.value,
+              });
+              number.value = "";
+              reason.value = "";
+              await load();
+            } catch (err) {
+              error.value = errorText(err);
+            }
+          }}
+        >
+          <label>
+            {t("number")}
+            <input
+              name="priv-number"
+              required
+              value={number.value}
+              onInput={(e) => (number.value = e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            {t("name")}
+            <input
+              name="priv-name"
+              required
+              value={reason.value}
+              onInput={(e) => (reason.value = e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            {t("listKind")}
+            <select
+              name="priv-kind"
+              value={privKind.value}
+              onChange={(e) => (privKind.value = e.currentTarget.value as typeof privKind.value)}
+            >
+              <option value="attorney">attorney</option>
+              <option value="prea">prea</option>
+              <option value="ombudsman">ombudsman</option>
+              <option value="other">other</option>
+            </select>
+          </label>
+          <button type="submit">{t("create")}</button>
+        </form>
       )}
       {tab.value === "hot" && (
         <table class="data">
