@@ -184,17 +184,24 @@ export class AuditTrail {
     const offset = filter.offset ?? 0;
     for (const table of tables) {
       let q = this.db.selectFrom(table);
-      if (filter.actor) q = q.where("actor_name", "like", `%${filter.actor}%`);
-      if (filter.action) q = q.where("action", "like", `%${filter.action}%`);
+      // Case-insensitive on both engines (PostgreSQL's LIKE is case-sensitive, SQLite's is not).
+      if (filter.actor)
+        q = q.where((eb) => eb(eb.fn("lower", ["actor_name"]), "like", `%${filter.actor?.toLowerCase()}%`));
+      if (filter.action)
+        q = q.where((eb) => eb(eb.fn("lower", ["action"]), "like", `%${filter.action?.toLowerCase()}%`));
       if (filter.entity) q = q.where("entity", "=", filter.entity);
       if (filter.entityId) q = q.where("entity_id", "=", filter.entityId);
       if (filter.outcome) q = q.where("outcome", "=", filter.outcome);
       if (filter.from) q = q.where("at", ">=", filter.from);
       if (filter.to) q = q.where("at", "<=", filter.to);
       if (filter.text) {
-        const like = `%${filter.text}%`;
+        const like = `%${filter.text.toLowerCase()}%`;
         q = q.where((eb) =>
-          eb.or([eb("before_json", "like", like), eb("after_json", "like", like), eb("entity_id", "like", like)]),
+          eb.or([
+            eb(eb.fn("lower", ["before_json"]), "like", like),
+            eb(eb.fn("lower", ["after_json"]), "like", like),
+            eb(eb.fn("lower", ["entity_id"]), "like", like),
+          ]),
         );
       }
       const scope = filter.scope;
