@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import test from "ava";
+import type { AlertApi } from "../../controller/alerts/alert-routes.ts";
+import type { AlertNotice } from "../../controller/alerts/alert-service.ts";
+import type { AlertRecord } from "../../controller/alerts/alert-store.ts";
 import { facilityA } from "../controller/api/app-harness.ts";
 import { FakeCalls } from "../controller/api/live-fakes.ts";
 import { recordedCall } from "../controller/api/recording-fixture.ts";
@@ -9,12 +12,28 @@ import { adminName, adminPassword, type E2e, screenshot, signInUi, startE2e } fr
 
 let e: E2e;
 const calls = new FakeCalls();
+/** The alert service's surface the routes use; alerts are raised by the test. */
+const alertListeners = new Set<(n: AlertNotice) => void>();
+const alertApi = {
+  recentAlerts: async () => [],
+  getAlert: async () => undefined,
+  deliveriesOf: async () => [],
+  deliveryLog: async () => [],
+  acknowledge: async () => undefined,
+  acknowledgeByToken: async () => undefined,
+  subscribe(l: (n: AlertNotice) => void) {
+    alertListeners.add(l);
+    return () => alertListeners.delete(l);
+  },
+  currentConfig: () => ({}),
+  updateConfig: () => undefined,
+} as unknown as AlertApi;
 const recDir = mkdtempSync(path.join(os.tmpdir(), "yl-rec-"));
 
 test.before(async () => {
   e = await startE2e({
     domain: true,
-    extra: () => ({ live: { calls, events: calls.bus }, recordings: { dir: recDir } }),
+    extra: () => ({ live: { calls, events: calls.bus }, recordings: { dir: recDir }, alerts: alertApi }),
   });
   for (const [i, id] of ["rec-1", "rec-2"].entries()) {
     await recordedCall(e.ds!, recDir, {
@@ -108,5 +127,63 @@ test.serial("recordings are found by the spec's criteria and two play at once", 
   }, href);
   t.is(res.status, 200);
   t.regex(res.sha ?? "", /^[0-9a-f]{64}$/);
+  await page.close();
+});
+
+test.serial("a raised alert shows on the dashboard at once, with its sound", async (t) => {
+  const page = await e.browser.newPage();
+  // Count the tones the page starts (the chime is two WebAudio oscillators).
+  await page.addInitScript(() => {
+    const w = window as unknown as { tones: number; AudioContext: typeof AudioContext };
+    w.tones = 0;
+    const Real = w.AudioContext;
+    w.AudioContext = class extends Real {
+      override createOscillator() {
+        const o = super.createOscillator();
+        const start = o.start.bind(o);
+        o.start = (when?: number) => {
+          w.tones++;
+          start(when);
+        };
+        return o;
+      }
+    };
+  });
+  await signInUi(page, e.url, adminName, adminPassword);
+  await page.goto(`${e.url}#/dashboard`);
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  await page.waitForFunction(() => true);
+  // Wait until the dashboard's alert feed is connected before raising.
+  for (let i = 0; i < 100 && alertListeners.size === 0; i++) await page.waitForTimeout(50);
+  t.true(alertListeners.size > 0, "the dashboard subscribed to alerts");
+  const now = Date.now();
+  const alert = {
+    id: "al-1",
+    facilityId: facilityA,
+    type: "hot-number",
+    category: "security",
+    severity: "high",
+    conditionKey: "k",
+    title: "Hot number dialled",
+    text: "John Miller dialled +14152007777 from Unit A dayroom, set 1",
+    event: "{}",
+    listenUrl: null,
+    state: "open",
+    occurrences: 1,
+    firstAt: now,
+    lastAt: now,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    resolvedAt: null,
+    steps: "[]",
+    escalationStep: -1,
+    stepStartedAt: null,
+  } as unknown as AlertRecord;
+  for (const l of alertListeners) l({ kind: "raised", alert });
+  const banner = page.getByTestId("alert-banner");
+  await banner.waitFor();
+  t.regex((await banner.textContent()) ?? "", /Hot number dialled/);
+  await page.waitForFunction(() => (window as unknown as { tones: number }).tones >= 2);
+  await screenshot(page, "dashboard-alert");
   await page.close();
 });

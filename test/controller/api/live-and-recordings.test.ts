@@ -12,6 +12,7 @@ import {
   signIn,
   startDomainHarness,
 } from "./app-harness.ts";
+import type { BankState } from "../../../controller/banks/bank-state.ts";
 import { FakeCalls } from "./live-fakes.ts";
 import { recordedCall } from "./recording-fixture.ts";
 
@@ -24,7 +25,21 @@ const started = Date.UTC(2026, 2, 4, 18, 0, 0);
 
 test.before(async () => {
   calls = new FakeCalls();
-  h = await startDomainHarness((_ds, dir) => ({ live: { calls, events: calls.bus }, recordings: { dir } }));
+  const bank = (boardId: string, connected: boolean) =>
+    ({
+      boardId,
+      board: "sim",
+      firmwareVersion: "1",
+      connected,
+      journalId: "j",
+      lastSeq: 0,
+      handsets: { h1: { unit: "A", state: "idle", offHook: true }, h2: { unit: "A", state: "idle", offHook: false } },
+      units: {},
+      serviceAvailable: connected,
+      faults: connected ? [] : ["link lost"],
+    }) as unknown as BankState;
+  const banks = { all: () => [bank("demo-bank-a", true), bank("unknown-board", false)] };
+  h = await startDomainHarness((_ds, dir) => ({ live: { calls, events: calls.bus, banks }, recordings: { dir } }));
   const ds = (h as Harness & { ds: Parameters<typeof recordedCall>[0] }).ds;
   await recordedCall(ds, h.dir, {
     id: "rec-a",
@@ -197,5 +212,26 @@ test.serial(
     t.is((await admin.get(`/api/exports/${job.id}/file`)).statusCode, 404, "only the user who asked");
     t.is((await faA.post("/api/exports/call-records", { facilityId: facilityB })).statusCode, 404);
     t.is((await clerkA.post("/api/exports/call-records", {})).statusCode, 403);
+  },
+);
+
+test.serial(
+  "the dashboard counts handsets in use per housing unit and shows bank health within the caller's reach",
+  async (t) => {
+    calls.start({ callId: "dash-1", facilityId: facilityA, housingUnitId: "demo-unit-c" });
+    calls.start({ callId: "dash-2", facilityId: facilityA, housingUnitId: "demo-unit-c" });
+    const mine = (await faA.get("/api/dashboard")).json();
+    t.deepEqual(
+      mine.housingUnits.find((u: { housingUnitId: string }) => u.housingUnitId === "demo-unit-c"),
+      { facilityId: facilityA, housingUnitId: "demo-unit-c", inUse: 2 },
+    );
+    t.deepEqual(
+      mine.banks.map((b: { boardId: string; offHook: number; handsets: number }) => [b.boardId, b.offHook, b.handsets]),
+      [["demo-bank-a", 1, 2]],
+      "a board the domain does not know is not shown to a facility user",
+    );
+    const all = (await admin.get("/api/dashboard")).json();
+    t.is(all.banks.length, 2);
+    calls.terminateGroup({ facilityId: facilityA }, "test");
   },
 );
