@@ -144,7 +144,7 @@ export function authorize(s: FacilitySnapshot, req: AuthorizeRequest): Decision 
   if (d.kind !== "nanp" && d.kind !== "international") {
     const g = s.blocks.general(d);
     if (g)
-      return deny("blocked-general", reasons.blockedGeneral(g.reason), {
+      return deny("blocked-general", reasons.blockedGeneral(g.pattern), {
         ...base,
         detail: `${g.pattern}: ${g.reason}`,
       });
@@ -163,7 +163,7 @@ export function authorize(s: FacilitySnapshot, req: AuthorizeRequest): Decision 
   if (!privileged) {
     const g = s.blocks.general(d);
     if (g)
-      return deny("blocked-general", reasons.blockedGeneral(g.reason), {
+      return deny("blocked-general", reasons.blockedGeneral(g.pattern), {
         ...known,
         detail: `${g.pattern}: ${g.reason}`,
       });

@@ -90,10 +90,14 @@ export const reasons = {
     en: "The number dialled is not a valid telephone number.",
     es: "El número marcado no es un número de teléfono válido.",
   }),
-  blockedGeneral: (what: string): Reason => ({
-    en: `Calls to this kind of number cannot be made from this telephone system (${what}).`,
-    es: `No se pueden hacer llamadas a este tipo de número desde este sistema telefónico (${what}).`,
-  }),
+  /** `pattern` is the general block's pattern (number-lists.ts); its own reason text stays for staff. */
+  blockedGeneral: (pattern: string | undefined): Reason => {
+    const what = describePattern(pattern ?? "");
+    return {
+      en: `Calls to ${what.en} cannot be made from this telephone system.`,
+      es: `No se pueden hacer llamadas a ${what.es} desde este sistema telefónico.`,
+    };
+  },
   blockedCalledParty: (): Reason => ({
     en: "The person at this number has asked not to receive calls from this facility.",
     es: "La persona de este número ha pedido no recibir llamadas de este centro.",
@@ -145,6 +149,29 @@ export const reasons = {
     es: `No se pueden hacer llamadas ${CALL_TYPE_NAMES[t].es} desde este centro: no tienen tarifa.`,
   }),
 };
+
+/** A general block pattern in words, for the prompt. */
+export function describePattern(pattern: string): Reason {
+  const [kind, arg] = pattern.split(":");
+  switch (kind) {
+    case "operator":
+      return { en: "the operator", es: "la operadora" };
+    case "carrier-access":
+      return { en: "long distance carrier access codes", es: "códigos de acceso a compañías de larga distancia" };
+    case "n11":
+      return arg
+        ? { en: `the ${arg} service`, es: `el servicio ${arg}` }
+        : { en: "service codes such as 411 and 911", es: "códigos de servicio como 411 y 911" };
+    case "npa":
+      return { en: `numbers in area code ${arg}`, es: `números con el código de área ${arg}` };
+    case "nxx":
+      return { en: `${arg} numbers`, es: `números ${arg}` };
+    case "prefix":
+      return { en: `numbers starting ${arg}`, es: `números que empiezan por ${arg}` };
+    default:
+      return { en: "this kind of number", es: "este tipo de número" };
+  }
+}
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);

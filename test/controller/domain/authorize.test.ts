@@ -89,6 +89,19 @@ test("general blocks: operator and 0+ calls, N11 codes, carrier access 101XXXX a
   }
 });
 
+test("a general block is explained by what it covers, in English and Spanish, without the staff's note", (t) => {
+  const d = authorize(s0, req("1010288"));
+  if (d.allowed) return t.fail();
+  t.is(d.reason.en, "Calls to long distance carrier access codes cannot be made from this telephone system.");
+  t.is(
+    d.reason.es,
+    "No se pueden hacer llamadas a códigos de acceso a compañías de larga distancia desde este sistema telefónico.",
+  );
+  t.regex(d.detail ?? "", /101XXXX/);
+  const op = authorize(s0, req("0"));
+  t.is(!op.allowed && op.reason.en, "Calls to the operator cannot be made from this telephone system.");
+});
+
 test("without a general block, operator and service codes still cannot be placed as collect calls", (t) => {
   const s = snapshot({ generalBlocks: false });
   t.is(rule(authorize(s, req("411"))), "number-invalid");
