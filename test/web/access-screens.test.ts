@@ -38,6 +38,16 @@ test.serial("the Central Office signs in, creates a user, and the audit trail sh
   await page.getByRole("button", { name: "Create" }).click();
   await page.getByRole("cell", { name: "Officer One" }).waitFor();
   await screenshot(page, "users");
+  // An administrator sets a new password; the officer must change it at next sign-on.
+  await page
+    .getByRole("row", { name: /officer1/ })
+    .getByRole("button", { name: "Reset password" })
+    .click();
+  await page.locator('input[name="reset-password"]').fill("temporary-pass-2");
+  await page.getByRole("form", { name: "Reset password" }).getByRole("button", { name: "Save" }).click();
+  await page.getByRole("form", { name: "Reset password" }).waitFor({ state: "detached" });
+  const officer = (await e.access.users.byUsername("officer1"))!;
+  t.is(officer.must_change_password, 1);
 
   await page.goto(`${e.url}#/levels`);
   await page.getByRole("cell", { name: "Central Office" }).waitFor();

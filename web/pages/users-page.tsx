@@ -26,6 +26,7 @@ export function UsersPage() {
     password: "",
   });
   const facilitiesText = useSignal("");
+  const resetting = useSignal<{ id: string; username: string; password: string } | null>(null);
   const canAdmin = session.can("admin.users");
   const levelName = (id: string) => levels.data.value?.find((l) => l.id === id)?.name ?? id;
 
@@ -139,6 +140,42 @@ export function UsersPage() {
           <button type="submit">{t("create")}</button>
         </form>
       )}
+      {resetting.value && (
+        <form
+          class="panel toolbar"
+          aria-label={t("resetPassword")}
+          onSubmit={(e) => {
+            e.preventDefault();
+            const r = resetting.value;
+            if (!r) return;
+            void act(() => api.post(`/users/${r.id}/password`, { password: r.password }), `${r.username} ✓`).then(
+              () => {
+                if (!error.value) resetting.value = null;
+              },
+            );
+          }}
+        >
+          <strong>{resetting.value.username}</strong>
+          <label>
+            {t("newPassword")}
+            <input
+              name="reset-password"
+              type="password"
+              autoComplete="new-password"
+              required
+              value={resetting.value.password}
+              onInput={(e) => {
+                const r = resetting.value;
+                if (r) resetting.value = { ...r, password: e.currentTarget.value };
+              }}
+            />
+          </label>
+          <button type="submit">{t("save")}</button>
+          <button type="button" class="secondary" onClick={() => (resetting.value = null)}>
+            {t("cancel")}
+          </button>
+        </form>
+      )}
       <table class="data">
         <thead>
           <tr>
@@ -178,6 +215,15 @@ export function UsersPage() {
                       onClick={() => act(() => api.post(`/users/${u.id}/unlock`), `${u.username} ✓`)}
                     >
                       {t("unlock")}
+                    </button>
+                  )}{" "}
+                  {u.id !== session.session.value?.user.id && (
+                    <button
+                      type="button"
+                      class="secondary"
+                      onClick={() => (resetting.value = { id: u.id, username: u.username, password: "" })}
+                    >
+                      {t("resetPassword")}
                     </button>
                   )}{" "}
                   {u.id !== session.session.value?.user.id && (
