@@ -1,5 +1,6 @@
 import test from "ava";
 import { authorize, NO_USAGE } from "../../../controller/domain/authorize.ts";
+import { listFeatureGroups } from "../../../controller/domain/classes.ts";
 import { loadFacilitySnapshot } from "../../../controller/domain/load-snapshot.ts";
 import { DEMO_FACILITY_ID, DEMO_NUMBERS, seedDemoAgency } from "../../../controller/domain/seed.ts";
 import { openSqlite } from "../store/fixtures.ts";
@@ -11,6 +12,7 @@ test("the demo agency seeds once and its documented PINs and numbers behave as d
   t.teardown(cleanup);
   t.true((await seedDemoAgency(ds, NOON)).created);
   t.false((await seedDemoAgency(ds, NOON)).created);
+  t.is((await listFeatureGroups(ds)).length, 6, "There shall be a minimum of six feature groups");
   const s = await loadFacilitySnapshot(ds, DEMO_FACILITY_ID);
   const call = (pin: string, dialled: string, at = NOON) =>
     authorize(s, { stationId: "demo-st-1", inmate: { pin }, dialled, at, usage: NO_USAGE });
