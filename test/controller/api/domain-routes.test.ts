@@ -270,3 +270,23 @@ test("a null limit in a class of service stays null (no limit), it is not coerce
   const typo = await admin.put("/api/classes-of-service/cos-general", { params: { ...params, maxCals: {} } });
   t.is(typo.statusCode, 400);
 });
+
+test("the OpenAPI document describes the domain routes with their input schemas", async (t) => {
+  const doc = (await h.app.inject({ method: "GET", url: "/api/openapi.json" })).json() as {
+    paths: Record<string, Record<string, { parameters?: { name: string }[]; requestBody?: unknown }>>;
+  };
+  for (const p of [
+    "/api/inmates",
+    "/api/inmates/{id}/pin-reset",
+    "/api/classes-of-service/{id}",
+    "/api/blocked-numbers",
+    "/api/imports/blocked-numbers",
+    "/api/rates",
+    "/api/call-records",
+    "/api/exports/call-records",
+  ]) {
+    t.truthy(doc.paths[p], `missing ${p}`);
+  }
+  t.truthy(doc.paths["/api/rates"]?.post?.requestBody, "the rate body schema is described");
+  t.true((doc.paths["/api/call-records"]?.get?.parameters ?? []).some((x) => x.name === "inmateName"));
+});
