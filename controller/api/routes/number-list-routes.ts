@@ -15,13 +15,14 @@ import { DomainError } from "../../domain/errors.ts";
 import {
   addBlock,
   addHotNumber,
-  addPrivilegedNumber,blockRowOf, 
+  addPrivilegedNumber,
+  blockRowOf,
   listBlocks,
   listHotNumbers,
   listPrivilegedNumbers,
   removeBlock,
   removeHotNumber,
-  removePrivilegedNumber
+  removePrivilegedNumber,
 } from "../../domain/numbers.ts";
 import { importBlockedNumbers } from "../../imports/blocked-numbers.ts";
 import { parseCsvObjects } from "../../imports/csv.ts";
