@@ -88,10 +88,24 @@ export async function startPostgres(): Promise<PgCluster> {
   };
   const connectionString = createDatabase("yardline_test");
   let stopped = false;
+  // If the test process dies before stop() (an uncaught exception ends an ava worker at once),
+  // still stop the server and remove its files.
+  const onExit = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      process.kill(pid, "SIGQUIT");
+    } catch {
+      // already gone
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
   return {
     connectionString,
     createDatabase,
     async stop() {
+      process.removeListener("exit", onExit);
       if (stopped) return;
       stopped = true;
       try {
