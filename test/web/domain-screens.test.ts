@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import test from "ava";
@@ -131,6 +131,7 @@ test.serial("importing a number list shows a progress bar that advances to the e
   for (let i = 0; i < rows; i++) lines.push(`+1415${String(3_000_000 + i).padStart(7, "0")},fraud list`);
   const file = path.join(os.tmpdir(), `yl-blocks-${process.pid}.csv`);
   writeFileSync(file, `${lines.join("\n")}\n`);
+  t.teardown(() => rmSync(file, { force: true }));
 
   const page = await e.browser.newPage();
   await signInUi(page, e.url, adminName, adminPassword);

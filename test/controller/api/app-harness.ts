@@ -49,9 +49,12 @@ export async function startHarness(extra: Partial<AppDeps> = {}): Promise<Harnes
     db: store.db,
     dir,
     async close() {
-      await app.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await app.close();
+        await store.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }
@@ -149,9 +152,12 @@ export async function startDomainHarness(
     dir,
     ds,
     async close() {
-      await app.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await app.close();
+        await store.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }
