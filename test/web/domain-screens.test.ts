@@ -122,6 +122,17 @@ test.serial("changing a class of service in the UI is enforced on the next call"
   t.regex((await form.getByRole("alert").textContent()) ?? "", /1 to 30/);
   const still = await decideNextCall();
   if (still.allowed) t.is(still.maxDurationSec, 5 * 60);
+
+  // Assigning the inmate a class of its own shows where each value now comes from.
+  await page.goto(`${e.url}#/inmates`);
+  await page.locator('select[name="facility"]').selectOption(facilityA);
+  await page.getByRole("button", { name: "D-1001" }).click();
+  await page.locator('select[name="inmate-cos"]').selectOption("cos-restricted");
+  await page.getByTestId("inmate-detail").getByRole("button", { name: "Save" }).first().click();
+  await page.getByTestId("inmate-detail").getByRole("cell", { name: "inmate — Restricted housing" }).first().waitFor();
+  const restricted = await decideNextCall();
+  if (restricted.allowed) t.is(restricted.maxDurationSec, 10 * 60);
+  else t.fail(JSON.stringify(restricted));
   await page.close();
 });
 

@@ -75,6 +75,8 @@ export function InmatesPage() {
   const error = useSignal<string | null>(null);
   const notice = useSignal<string | null>(null);
   const numbersText = useSignal("");
+  const assign = useSignal("");
+  const classes = useSignal<{ id: string; name: string }[]>([]);
 
   async function search() {
     if (!facilities.current.value) return;
@@ -92,6 +94,10 @@ export function InmatesPage() {
     try {
       const d = await api.get<InmateDetail>(`/inmates/${encodeURIComponent(id)}`);
       selected.value = d;
+      assign.value = d.inmate.cosId ?? "";
+      if (classes.value.length === 0 && session.can("entry.classes-of-service")) {
+        classes.value = (await api.get<{ classes: { id: string; name: string }[] }>("/classes-of-service")).classes;
+      }
       numbersText.value = d.approvedNumbers.map((n) => (n.name ? `${n.number} ${n.name}` : n.number)).join("\n");
     } catch (err) {
       error.value = errorText(err);
@@ -186,6 +192,42 @@ export function InmatesPage() {
               )}
             </div>
             <h3>{t("effectiveCos")}</h3>
+            {session.can("entry.classes-of-service") && (
+              <form
+                class="toolbar"
+                onSubmit={async (e) => {
+                  e.preventDefault();
+                  try {
+                    await api.put("/cos-assignments", {
+                      level: "inmate",
+                      id: d.inmate.id,
+                      cosId: assign.value || null,
+                    });
+                    notice.value = t("saved");
+                    await open(d.inmate.id);
+                  } catch (err) {
+                    error.value = errorText(err);
+                  }
+                }}
+              >
+                <label>
+                  {t("inmateCos")}
+                  <select
+                    name="inmate-cos"
+                    value={assign.value}
+                    onChange={(e) => (assign.value = e.currentTarget.value)}
+                  >
+                    <option value="">{t("inherited")}</option>
+                    {classes.value.map((c) => (
+                      <option key={c.id} value={c.id}>
+                        {c.name}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <button type="submit">{t("save")}</button>
+              </form>
+            )}
             <table class="data" aria-label={t("effectiveCos")}>
               <thead>
                 <tr>
