@@ -153,8 +153,6 @@ export async function startCalledParty(
     } catch (e) {
       // Another program took a port between our check and SIPp's bind: try others.
       if (!(e instanceof PortTakenError) || !chosen || attempt >= LAUNCH_ATTEMPTS) throw e;
-    } finally {
-      release(port, mediaPort, mediaPort + 2);
     }
   }
 }
@@ -346,22 +344,23 @@ function udpFree(port: number): Promise<boolean> {
 /**
  * Ports for SIPp are picked below Linux's ephemeral range (32768-60999 by default), where the
  * port-0 binds of the test itself and of the controller (RTP, SIP) never land: a port found by
- * binding port 0 and releasing it could be taken by one of those before SIPp binds it.
+ * binding port 0 and releasing it could be taken by one of those before SIPp binds it. The
+ * user-agent tests pick their peers' ports from 20000-31999 (test/telephony/ua/helpers.ts), so
+ * the called parties keep to 12000-19999: a port one of those peers has just left, with late
+ * retransmissions still on their way to it, is not one we hand out.
  */
-const PEER_PORT_LOW = 20_000;
-const PEER_PORT_HIGH = 32_000;
-
-/** Ports handed out and not yet bound by their SIPp: concurrent tests in one process skip them. */
-const reserved = new Set<number>();
-
-function release(...ports: number[]): void {
-  for (const p of ports) reserved.delete(p);
-}
+const PEER_PORT_LOW = 12_000;
+const PEER_PORT_HIGH = 20_000;
 
 /**
- * `count` UDP ports free on 127.0.0.1, `step` apart (SIPp's media takes port and port + 2),
- * reserved in this process until startCalledParty has seen SIPp bind (or fail to).
+ * Ports handed out in this process, never handed out again: concurrent tests cannot pick the
+ * same one, and a new SIPp does not get a port an earlier one used, where a late retransmission
+ * of the earlier call could still arrive and fail the new one (SIPp counts a stray request as a
+ * failed call). 4000 even bases, three ports per party: room for far more parties than a test file runs.
  */
+const reserved = new Set<number>();
+
+/** `count` UDP ports free on 127.0.0.1, `step` apart (SIPp's media takes port and port + 2). */
 export async function freeUdpPorts(count: number, step = 1): Promise<number> {
   const span = (count - 1) * step;
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -373,7 +372,6 @@ export async function freeUdpPorts(count: number, step = 1): Promise<number> {
     let ok = true;
     for (const p of ports) if (ok) ok = await udpFree(p);
     if (ok) return base;
-    release(...ports);
   }
   throw new Error("no free UDP ports found");
 }
@@ -404,11 +402,13 @@ const GENERATED_DIGITS = [
 ] as const;
 
 /**
- * accept-inband.xml's key press: 50 ms of silence, the DTMF pair for 1 (697 + 1209 Hz) for
+ * accept-inband.xml's key press: 400 ms of silence, the DTMF pair for 1 (697 + 1209 Hz) for
  * 150 ms at −10 dBm0 per tone, 100 ms of silence; as PCMU audio, no RFC 4733 event. 150 ms is
  * a short key press, well above the 40 ms DTMF receivers commonly need to recognise a digit.
+ * The party sends no audio before it, so the silence lets the receiver's jitter buffer settle
+ * on the new stream before the tone, as it would on a phone that had been sending all along.
  */
-const INBAND_DIGIT = { digit: "1", leadMs: 50, toneMs: 150, tailMs: 100 } as const;
+export const INBAND_DIGIT = { digit: "1", leadMs: 400, toneMs: 150, tailMs: 100 } as const;
 
 /**
  * Writes media/voice.ul (raw µ-law, 8 kHz), the in-band digit and the generated DTMF captures
