@@ -101,7 +101,11 @@ test.serial("changing a class of service in the UI is enforced on the next call"
   await page.goto(`${e.url}#/inmates`);
   await page.locator('select[name="facility"]').selectOption(facilityA);
   await page.getByRole("button", { name: "D-1001" }).click();
-  await page.getByTestId("inmate-detail").getByText("General population").first().waitFor();
+  await page
+    .getByTestId("inmate-detail")
+    .getByRole("cell", { name: "facility — General population" })
+    .first()
+    .waitFor();
   await screenshot(page, "inmate-detail");
 
   await page.goto(`${e.url}#/classes-of-service`);
