@@ -23,6 +23,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -453,6 +454,8 @@ export function voiceUlaw(voice: CalledPartyVoice, workDir: string): Uint8Array 
   if (conv.status !== 0) throw new Error(`sox failed: ${conv.stderr ?? conv.error?.message}`);
   // A short silence between repeats of the sentence, as a person pauses.
   const bytes = Buffer.concat([readFileSync(raw), Buffer.from(ulaw(silence(400)))]);
+  rmSync(wav, { force: true });
+  rmSync(raw, { force: true });
   speechCache.set(voice.text, bytes);
   return bytes;
 }

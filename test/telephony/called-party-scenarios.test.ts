@@ -284,13 +284,33 @@ class TestUac {
   }
 }
 
+/**
+ * Run directories of each test's called parties, keyed by the test's context object (the one
+ * object a test and its hooks share), removed when the test passes and kept to debug a failure.
+ */
+const runDirs = new WeakMap<object, string[]>();
+
+test.afterEach.always((t) => {
+  if (t.passed) for (const dir of runDirs.get(t.context as object) ?? []) rmSync(dir, { recursive: true, force: true });
+});
+
+async function startParty(
+  t: { context: unknown; teardown(fn: () => void): void },
+  scenario: CalledPartyScenario,
+  opts: CalledPartyOptions,
+): Promise<CalledParty> {
+  const p = await startCalledParty(scenario, { timeoutMs: 30_000, ...opts });
+  t.teardown(() => p.stop());
+  runDirs.set(t.context as object, [...(runDirs.get(t.context as object) ?? []), p.dir]);
+  return p;
+}
+
 async function call(
-  t: { teardown(fn: () => void): void },
+  t: { context: unknown; teardown(fn: () => void): void },
   scenario: CalledPartyScenario,
   opts: CalledPartyOptions,
 ): Promise<{ party: CalledParty; uac: TestUac }> {
-  const party = await startCalledParty(scenario, { timeoutMs: 30_000, ...opts });
-  t.teardown(() => party.stop());
+  const party = await startParty(t, scenario, opts);
   const uac = new TestUac(party);
   await uac.open();
   t.teardown(() => uac.close());
@@ -579,8 +599,7 @@ test("silent: answers, sends no digit and no audio, and ends on the controller's
 });
 
 test("the trunk URI names the number at the party's port", async (t) => {
-  const party = await startCalledParty("busy", { timeoutMs: 2000 });
-  t.teardown(() => party.stop());
+  const party = await startParty(t, "busy", { timeoutMs: 2000 });
   t.is(party.uri("18005550100"), `sip:18005550100@127.0.0.1:${party.port}`);
   party.stop();
   const r = await party.done;
@@ -720,8 +739,7 @@ async function yardlineCaller(t: { teardown(fn: () => void): void }): Promise<Ac
 
 test("Yardline calling accept: PCMU is negotiated, digit 1 is reported once, the party's voice arrives, its BYE ends the call", async (t) => {
   const acc = await yardlineCaller(t);
-  const party = await startCalledParty("accept", { pauseMs: 500, talkMs: 800, hangup: "party", timeoutMs: 20_000 });
-  t.teardown(() => party.stop());
+  const party = await startParty(t, "accept", { pauseMs: 500, talkMs: 800, hangup: "party" });
   const c = acc.makeCall(party.uri("2025550123"));
   const digits = collectDtmf(c);
   await waitState(c, "CONFIRMED");
@@ -738,8 +756,7 @@ test("Yardline calling accept: PCMU is negotiated, digit 1 is reported once, the
 
 test("Yardline calling block: the two 9s are reported as two key presses, our BYE ends it", async (t) => {
   const acc = await yardlineCaller(t);
-  const party = await startCalledParty("block", { pauseMs: 300, confirmMs: 600, timeoutMs: 20_000 });
-  t.teardown(() => party.stop());
+  const party = await startParty(t, "block", { pauseMs: 300, confirmMs: 600 });
   const c = acc.makeCall(party.uri("2025550123"));
   const digits = collectDtmf(c);
   await waitState(c, "CONFIRMED");
@@ -755,13 +772,11 @@ test("Yardline calling block: the two 9s are reported as two key presses, our BY
 
 test("Yardline calling extra-digits: 1, then 5, 5, 5 during the conversation", async (t) => {
   const acc = await yardlineCaller(t);
-  const party = await startCalledParty("extra-digits", {
+  const party = await startParty(t, "extra-digits", {
     pauseMs: 300,
     talkMs: 300,
     hangup: "party",
-    timeoutMs: 20_000,
   });
-  t.teardown(() => party.stop());
   const c = acc.makeCall(party.uri("2025550123"));
   const digits = collectDtmf(c);
   await waitState(c, "CONFIRMED");
@@ -776,8 +791,7 @@ test("Yardline calling extra-digits: 1, then 5, 5, 5 during the conversation", a
 
 test("Yardline calling accept: an INFO and a re-INVITE during the announcement are answered 200", async (t) => {
   const acc = await yardlineCaller(t);
-  const party = await startCalledParty("accept", { pauseMs: 800, talkMs: 200, hangup: "party", timeoutMs: 20_000 });
-  t.teardown(() => party.stop());
+  const party = await startParty(t, "accept", { pauseMs: 800, talkMs: 200, hangup: "party" });
   const c = acc.makeCall(party.uri("2025550123"));
   const digits = collectDtmf(c);
   await waitState(c, "CONFIRMED");
@@ -795,8 +809,7 @@ test("Yardline calling accept: an INFO and a re-INVITE during the announcement a
 
 test("Yardline calling busy: the call ends with 486 Busy Here", async (t) => {
   const acc = await yardlineCaller(t);
-  const party = await startCalledParty("busy", { timeoutMs: 20_000 });
-  t.teardown(() => party.stop());
+  const party = await startParty(t, "busy", {});
   const c = acc.makeCall(party.uri("2025550123"));
   await waitState(c, "DISCONNECTED");
   t.is(c.getInfo().lastStatusCode, 486);
@@ -806,8 +819,7 @@ test("Yardline calling busy: the call ends with 486 Busy Here", async (t) => {
 
 test("Yardline calling no-answer: hanging up while it rings sends CANCEL, and the 487 is ACKed", async (t) => {
   const acc = await yardlineCaller(t);
-  const party = await startCalledParty("no-answer", { timeoutMs: 20_000 });
-  t.teardown(() => party.stop());
+  const party = await startParty(t, "no-answer", {});
   const c = acc.makeCall(party.uri("2025550123"));
   await waitState(c, "EARLY");
   await c.hangup();
@@ -818,8 +830,7 @@ test("Yardline calling no-answer: hanging up while it rings sends CANCEL, and th
 
 test("Yardline calling hangup-during-prompt: the party's BYE ends the call before any digit", async (t) => {
   const acc = await yardlineCaller(t);
-  const party = await startCalledParty("hangup-during-prompt", { pauseMs: 500, timeoutMs: 20_000 });
-  t.teardown(() => party.stop());
+  const party = await startParty(t, "hangup-during-prompt", { pauseMs: 500 });
   const c = acc.makeCall(party.uri("2025550123"));
   const digits = collectDtmf(c);
   await waitState(c, "CONFIRMED");
@@ -840,13 +851,11 @@ test("every called-party scenario has its fixture, and every fixture is a listed
 
 test("Yardline calling accept-info: the INFO digit 1 is reported as method info", async (t) => {
   const acc = await yardlineCaller(t);
-  const party = await startCalledParty("accept-info", {
+  const party = await startParty(t, "accept-info", {
     pauseMs: 300,
     talkMs: 300,
     hangup: "party",
-    timeoutMs: 20_000,
   });
-  t.teardown(() => party.stop());
   const c = acc.makeCall(party.uri("2025550123"));
   const digits = collectDtmf(c);
   await waitState(c, "CONFIRMED");
@@ -863,14 +872,12 @@ test("Yardline calling accept-inband with in-band detection on: the tone pair is
   const { ep } = await loopbackEndpoint();
   t.teardown(() => ep.libDestroy());
   const acc = ep.accountCreate({ idUri: "sip:trunk@127.0.0.1", inbandDtmf: true });
-  const party = await startCalledParty("accept-inband", {
+  const party = await startParty(t, "accept-inband", {
     pauseMs: 300,
     talkMs: 500,
     hangup: "party",
     voice: { toneHz: 1000 },
-    timeoutMs: 20_000,
   });
-  t.teardown(() => party.stop());
   const c = acc.makeCall(party.uri("2025550123"));
   const digits = collectDtmf(c);
   await waitState(c, "CONFIRMED");
