@@ -2,10 +2,10 @@
  * A stereo WAV recorder on the bridge: left channel = what its `left` port hears (the inmate),
  * right = what its `right` port hears (the called party); 8 kHz, 16-bit PCM.
  *
- * A recording must survive the process dying mid-call. Audio is appended every 200 ms, and the
+ * A recording must survive the process dying mid-call. Audio is appended every 500 ms, and the
  * RIFF and data sizes in the header are rewritten every second (and on close) once the audio
  * they count is written, so a file cut by a crash is a valid WAV holding everything up to the
- * last header rewrite (at most ~1.2 s lost), readable by sox and by our reader.
+ * last header rewrite (at most ~1.5 s lost), readable by sox and by our reader.
  */
 import { type FileHandle, open } from "node:fs/promises";
 import { endianness } from "node:os";
@@ -14,8 +14,8 @@ import { type BridgePort, type ConferenceBridge, FRAME_SAMPLES } from "./bridge.
 import { Emitter } from "./emitter.ts";
 import { WAV_HEADER_SIZE, writeWavHeader } from "./wav.ts";
 
-/** Ticks of audio gathered before a write: 200 ms. */
-const WRITE_TICKS = 10;
+/** Ticks of audio gathered before a write: 500 ms (two writes per header rewrite). */
+const WRITE_TICKS = 25;
 /** Ticks between header rewrites: 1 s. */
 const HEADER_TICKS = 50;
 const CHANNELS = 2;

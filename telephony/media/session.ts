@@ -41,7 +41,7 @@ import { type BridgePort, type ConferenceBridge, FRAME_SAMPLES } from "./bridge.
 import { DtmfDetector } from "./dtmf-detector.ts";
 import { Emitter } from "./emitter.ts";
 import type { MediaSession, MediaSessionOptions } from "./engine-types.ts";
-import { decodeG711, decodeTable, encodeG711, encodeTable, silenceCode } from "./g711.ts";
+import { decodeTable, encodeG711, encodeTable, silenceCode } from "./g711.ts";
 
 export type Logger = (level: "debug" | "info" | "warn" | "error", msg: string, data?: unknown) => void;
 
@@ -113,7 +113,6 @@ export class RtpMediaSession extends Emitter implements MediaSession {
   private readonly hdr = emptyHeader();
   private readonly source = new RtpSource();
   private readonly jb: JitterBuffer;
-  private readonly codes = new Uint8Array(FRAME_SAMPLES);
   private decode: Int16Array = decodeTable("PCMU");
   private decodeLaw: G711Codec = "PCMU";
   private silence = silenceCode("PCMU");
@@ -360,17 +359,10 @@ export class RtpMediaSession extends Emitter implements MediaSession {
   /** Bridge: the remote's audio, one frame per tick. */
   private read(frame: Int16Array): boolean {
     if (this.state !== "active") return false;
-    const real = this.jb.pull(this.codes, this.silence);
-    if (!real) {
-      if (this.detector) {
-        frame.fill(0);
-        this.detector.process(frame);
-      }
-      return false;
-    }
-    decodeG711(this.decode, this.codes, frame);
+    // decoded straight from the packets into the bridge's frame
+    const real = this.jb.pull(frame, this.silence, this.decode);
     this.detector?.process(frame);
-    return true;
+    return real;
   }
 
   // ---- send --------------------------------------------------------------------------------

@@ -154,22 +154,24 @@ export class JitterBuffer {
   }
 
   /**
-   * Fills `out` with the next frame of codes, using `silence` where there is no audio.
-   * Returns false when the whole frame is silence from the buffer's side (nothing played).
+   * Fills `out` with the next frame, using the code `silence` where there is no audio. With a
+   * `decode` table (G.711 code → 16-bit sample) `out` gets samples straight from the packets;
+   * without one it gets the codes. Returns false when nothing was played (all silence).
    */
-  pull(out: Uint8Array, silence: number): boolean {
+  pull(out: Uint8Array | Int16Array, silence: number, decode?: Int16Array): boolean {
     const need = out.length;
+    const quiet = decode ? decode[silence]! : silence;
     if (!this.started) {
       if (this.playSeq >= 0 && this.buffered >= this.targetMs * 8) {
         this.started = true;
       } else {
-        out.fill(silence);
+        out.fill(quiet);
         return false;
       }
     }
     if (this.hold > 0) {
       this.hold--;
-      out.fill(silence);
+      out.fill(quiet);
       return false;
     }
     if (++this.stableTicks >= this.stableTicksNeeded) {
@@ -201,7 +203,8 @@ export class JitterBuffer {
         const len = this.slotLen[slot]!;
         const n = Math.min(len - this.offset, need - written);
         const from = this.slotOff[slot]! + this.offset;
-        for (let i = 0; i < n; i++) out[written + i] = pkt[from + i]!;
+        if (decode) for (let i = 0; i < n; i++) out[written + i] = decode[pkt[from + i]!]!;
+        else for (let i = 0; i < n; i++) out[written + i] = pkt[from + i]!;
         written += n;
         this.offset += n;
         this.buffered -= n;
@@ -210,7 +213,7 @@ export class JitterBuffer {
       } else if (this.highest > this.playSeq) {
         // missing while later packets are here: lost (or too late to wait for)
         const n = Math.min(this.lastLen - this.offset, need - written);
-        out.fill(silence, written, written + n);
+        out.fill(quiet, written, written + n);
         written += n;
         this.offset += n;
         if (this.offset >= this.lastLen) {
@@ -220,7 +223,7 @@ export class JitterBuffer {
         }
       } else {
         // ran dry: play silence, re-buffer to a deeper target
-        out.fill(silence, written);
+        out.fill(quiet, written);
         this.underruns++;
         this.started = false;
         this.grow();
