@@ -208,12 +208,20 @@ class TestUac {
     return `z9hG4bK${Math.random().toString(36).slice(2)}`;
   }
 
+  private lastInvite = "";
+
   invite(): void {
     this.inviteBranch = this.branch();
     this.inviteCseq = this.cseq++;
-    this.send(
-      this.build("INVITE", this.target.uri("5551234"), this.inviteCseq, this.inviteBranch, { body: this.sdp() }),
-    );
+    this.lastInvite = this.build("INVITE", this.target.uri("5551234"), this.inviteCseq, this.inviteBranch, {
+      body: this.sdp(),
+    });
+    this.send(this.lastInvite);
+  }
+
+  /** Sends the initial INVITE again, byte for byte, as Timer A does (RFC 3261 §17.1.1.2). */
+  retransmitInvite(): void {
+    this.send(this.lastInvite);
   }
 
   /** ACK for a 2xx: a new transaction to the Contact (RFC 3261 §13.2.2.4). */
@@ -436,6 +444,25 @@ test("accept: an INFO and a re-INVITE during the announcement are answered and t
   await new Promise((r) => setTimeout(r, 1000 + 300 + 200 + 1000 + 300));
   const bye = uac.inDialog("BYE");
   await uac.response(200, "BYE", bye.from);
+  const r = await party.done;
+  t.is(r.code, 0, failureReport(r));
+  t.deepEqual(
+    uac.digits().map((d) => d.digit),
+    ["1"],
+  );
+});
+
+test("accept: an INVITE retransmission that crosses the 200 is absorbed, the 200 is retransmitted until the ACK", async (t) => {
+  const { party, uac } = await call(t, "accept", { pauseMs: 300, talkMs: 200, hangup: "party" });
+  uac.invite();
+  const ok = await uac.response(200, "INVITE");
+  uac.retransmitInvite();
+  // SIPp retransmits the 200 every 500 ms (retrans="500") until it sees the ACK.
+  const from = uac.received.indexOf(ok) + 1;
+  const again = await uac.response(200, "INVITE", from);
+  t.is(tagOf(header(again, "To")), tagOf(header(ok, "To")));
+  uac.ack2xx(again);
+  await uac.request("BYE");
   const r = await party.done;
   t.is(r.code, 0, failureReport(r));
   t.deepEqual(
