@@ -404,12 +404,13 @@ const GENERATED_DIGITS = [
 
 /**
  * accept-inband.xml's key press: 400 ms of silence, the DTMF pair for 1 (697 + 1209 Hz) for
- * 150 ms at −10 dBm0 per tone, 100 ms of silence; as PCMU audio, no RFC 4733 event. 150 ms is
- * a short key press, well above the 40 ms DTMF receivers commonly need to recognise a digit.
+ * 250 ms at −10 dBm0 per tone, 100 ms of silence; as PCMU audio, no RFC 4733 event. 250 ms is
+ * an ordinary key press, well above the 40 ms DTMF receivers commonly need to recognise a digit,
+ * and survives a receiver that loses a few packets when the machine is busy.
  * The party sends no audio before it, so the silence lets the receiver's jitter buffer settle
  * on the new stream before the tone, as it would on a phone that had been sending all along.
  */
-export const INBAND_DIGIT = { digit: "1", leadMs: 400, toneMs: 150, tailMs: 100 } as const;
+export const INBAND_DIGIT = { digit: "1", leadMs: 400, toneMs: 250, tailMs: 100 } as const;
 
 /**
  * Writes media/voice.ul (raw µ-law, 8 kHz), the in-band digit and the generated DTMF captures
