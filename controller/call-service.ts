@@ -8,6 +8,7 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Account, Endpoint, Registration } from "../telephony/api.ts";
 import { type Clock, SystemClock } from "../telephony/clock.ts";
@@ -21,7 +22,7 @@ import { FileVault } from "./calls/vault.ts";
 import { SnapshotCache } from "./domain/load-snapshot.ts";
 import { buildPrompts } from "./prompts/build-prompts.ts";
 import { PromptLibrary } from "./prompts/library.ts";
-import { unsealedRecordings } from "./recordings/integrity.ts";
+import { unsealedRecordings, writeSeal } from "./recordings/integrity.ts";
 import { recoverRecording } from "./recordings/repair.ts";
 import { loadOrCreateSigningKey } from "./recordings/signing-key.ts";
 import { recoverInterruptedCalls } from "./store/call-records.ts";
@@ -61,6 +62,15 @@ export interface CallService {
   stop(): Promise<void>;
 }
 
+/** Unsealed recordings in the vault's date folders (first-use names are not call recordings). */
+async function unsealedUnder(dir: string): Promise<string[]> {
+  const out = await unsealedRecordings(dir);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() && entry.name !== "names") out.push(...(await unsealedUnder(path.join(dir, entry.name))));
+  }
+  return out;
+}
+
 /**
  * A phone bank's SIP password, shared by its handsets: HMAC-SHA256(secret, bank id), so no
  * password table is kept and a bank's password can be handed to its board at installation.
@@ -80,12 +90,12 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
   const records = await recoverInterruptedCalls(ds, clock.now());
   const recordings: string[] = [];
   if (existsSync(recordingsDir)) {
-    for (const file of await unsealedRecordings(recordingsDir)) {
-      if (file.includes(`${path.sep}names${path.sep}`)) continue;
+    for (const file of await unsealedUnder(recordingsDir)) {
       const callId = path.basename(file, ".wav");
       const row = await ds.db.selectFrom("callRecords").select("startedAt").where("id", "=", callId).executeTakeFirst();
       const r = await recoverRecording(file, { callId, startedAt: row?.startedAt ?? 0 }, key, clock);
       if (r.seal) {
+        await writeSeal(file, r.seal);
         recordings.push(callId);
         await ds.db
           .updateTable("callRecords")

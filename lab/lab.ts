@@ -145,8 +145,10 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   }
 
   // The phone bank: the real firmware on the simulated board, as its own process.
+  // `--import tsx` keeps the firmware in this one child process (the tsx CLI would fork again).
   const firmwareArgs = [
-    path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
+    "--import",
+    "tsx",
     path.join(ROOT, "firmware", "main.ts"),
     "--board",
     "sim",

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Account, Call, CallState } from "../../../telephony/api.ts";
 import { createEndpoint, type YardlineEndpoint } from "../../../telephony/ua/endpoint.ts";
-import { type CallService, startCallService, stationPassword } from "../../../controller/call-service.ts";
+import { type CallService, startCallService, bankPassword } from "../../../controller/call-service.ts";
 import type { FlowConfig } from "../../../controller/calls/call-session.ts";
 import type { CallEventMap } from "../../../controller/calls/events.ts";
 import { seedDemoAgency } from "../../../controller/domain/seed.ts";
@@ -110,7 +110,7 @@ export async function startHarness(flow: Partial<FlowConfig> = {}): Promise<Harn
       const acc = handsetEp.accountCreate({
         idUri: `sip:${stationId}@127.0.0.1`,
         registrarUri: `sip:127.0.0.1:${svc.sipPort}`,
-        credentials: [{ realm: "*", username: stationId, password: stationPassword("test-secret", stationId) }],
+        credentials: [{ realm: "*", username: stationId, password: bankPassword("test-secret", "demo-bank-a") }],
       });
       const reg = await acc.register();
       if (!reg.registered) throw new Error(`station ${stationId} did not register: ${reg.code} ${reg.reason}`);
