@@ -33,8 +33,11 @@ export interface CallServiceOptions {
   dataDir: string;
   /** Where the handsets send SIP (and the controller's own address in Contact/SDP). */
   sip: { host: string; port: number; publicAddress?: string };
-  /** The trunk: an E.164 number is reached at sip:<number>@host:port. */
-  trunk: { host: string; port: number };
+  /**
+   * The trunk: an E.164 number is reached at sip:<number>@host:port, or through the route whose
+   * E.164 prefix is the longest match (a carrier per destination, or a test's called party).
+   */
+  trunk: TrunkRoutes;
   /** Secret from which each phone bank's SIP password is derived (see `bankPassword`). */
   sipSecret: string;
   realm?: string;
@@ -45,6 +48,22 @@ export interface CallServiceOptions {
   promptsDir?: string;
   killed?: (station: StationInfo) => Bilingual | undefined;
   log?: (msg: string) => void;
+}
+
+export interface TrunkRoutes {
+  host: string;
+  port: number;
+  routes?: ReadonlyArray<{ prefix: string; host: string; port: number }>;
+}
+
+/** The SIP URI that reaches `e164`: the longest matching route's peer, else the default trunk. */
+export function trunkUri(t: TrunkRoutes, e164: string): string {
+  let best: { prefix: string; host: string; port: number } | undefined;
+  for (const r of t.routes ?? []) {
+    if (e164.startsWith(r.prefix) && (!best || r.prefix.length > best.prefix.length)) best = r;
+  }
+  const peer = best ?? t;
+  return `sip:${e164}@${peer.host}:${peer.port}`;
 }
 
 export interface CallService {
@@ -148,7 +167,7 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
   const calls = new CallManager({
     clock,
     media: endpoint,
-    trunk: { account: trunkAccount, uriFor: (e164) => `sip:${e164}@${opts.trunk.host}:${opts.trunk.port}` },
+    trunk: { account: trunkAccount, uriFor: (e164) => trunkUri(opts.trunk, e164) },
     rules: ports,
     records: ports,
     prompts,

@@ -18,7 +18,7 @@ import { type AlertConfig, defaultAlertConfig } from "./alerts/config.ts";
 import { HeartbeatWatch } from "./alerts/health-watch.ts";
 import { buildApp } from "./api/app.ts";
 import { BankServer } from "./banks/server.ts";
-import { type CallService, startCallService } from "./call-service.ts";
+import { type CallService, startCallService, type TrunkRoutes } from "./call-service.ts";
 import type { FlowConfig } from "./calls/call-session.ts";
 import { seedDemoAgency } from "./domain/seed.ts";
 import { openStore, type StoreConfig } from "./store/database.ts";
@@ -29,7 +29,7 @@ export interface ControllerConfig {
   /** Default: SQLite in `<dataDir>/yardline.db`. */
   store?: StoreConfig;
   sip: { host: string; port: number; publicAddress?: string };
-  trunk: { host: string; port: number };
+  trunk: TrunkRoutes;
   http: { host: string; port: number };
   /** The phone banks' WebSocket link. */
   banks: { host: string; port: number };
@@ -142,6 +142,9 @@ export async function startController(cfg: ControllerConfig): Promise<Controller
       clock,
       access,
       domain: ds,
+      live: { calls: calls.calls, events: calls.bus, banks },
+      recordings: { dir: path.join(cfg.dataDir, "recordings") },
+      alerts,
       ...(cfg.webRoot ? { webRoot: cfg.webRoot } : {}),
     });
     const httpUrl = await app.listen({ host: cfg.http.host, port: cfg.http.port });

@@ -33,6 +33,8 @@ export interface LabOptions {
   /** An external trunk; when absent the simulated trunk runs on `trunkPort`. */
   trunkHost?: string;
   trunkPort: number;
+  /** Numbers routed to other SIP peers than the trunk (e.g. a test's SIPp called party). */
+  trunkRoutes?: ReadonlyArray<{ prefix: string; host: string; port: number }>;
   adminPassword: string;
   /** Derives the phone bank's SIP password; random per run when absent. */
   sipSecret?: string;
@@ -108,7 +110,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   const controller = await startController({
     dataDir: opts.dataDir,
     sip: { host: opts.host, port: opts.sipPort },
-    trunk: { host: opts.trunkHost ?? opts.host, port: opts.trunkPort },
+    trunk: {
+      host: opts.trunkHost ?? opts.host,
+      port: opts.trunkPort,
+      ...(opts.trunkRoutes ? { routes: opts.trunkRoutes } : {}),
+    },
     http: { host: opts.host, port: opts.httpPort },
     banks: { host: opts.host, port: opts.banksPort },
     sipSecret,

@@ -9,9 +9,21 @@ const child = spawn(process.execPath, ["node_modules/ava/entrypoints/cli.mjs", .
   env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
 });
 
+// ava lists each test as "✔ title" or "✘ [fail]: title"; its own summary omits the passed count
+// when anything failed, so the lines are counted as they stream by.
+let passedLines = 0;
+let failedLines = 0;
 let tail = "";
+let partial = "";
 const scan = (chunk: Buffer, out: NodeJS.WriteStream) => {
   out.write(chunk);
+  const text = partial + chunk.toString("utf8");
+  const lines = text.split("\n");
+  partial = lines.pop() ?? "";
+  for (const line of lines) {
+    if (/^\s*✔ (?!\d+ tests? passed)/.test(line)) passedLines++;
+    else if (/^\s*✘ \[fail\]:/.test(line)) failedLines++;
+  }
   tail = (tail + chunk.toString("utf8")).slice(-20000);
 };
 child.stdout.on("data", (c: Buffer) => scan(c, process.stdout));
@@ -22,12 +34,13 @@ child.on("close", (code, signal) => {
     const m = tail.match(re);
     return m ? Number(m[1]) : 0;
   };
-  let passed = count(/(\d+) tests? passed/);
-  const failed =
-    count(/(\d+) tests? failed/) + count(/(\d+) uncaught exceptions?/) + count(/(\d+) unhandled rejections?/);
+  const passed = Math.max(passedLines, count(/(\d+) tests? passed/));
+  const failed = Math.max(
+    failedLines,
+    count(/(\d+) tests? failed/) + count(/(\d+) uncaught exceptions?/) + count(/(\d+) unhandled rejections?/),
+  );
   const skipped = count(/(\d+) tests? skipped/);
-  // ava prints only "N passed" lines in verbose mode; a lone success line reads "✔ N tests passed".
-  if (passed === 0 && failed === 0 && code === 0) passed = count(/(\d+) passed/);
-  process.stdout.write(`\nava: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
+  const fatal = code !== 0 && failed === 0 ? 1 : 0;
+  process.stdout.write(`\nava: ${passed} passed, ${failed + fatal} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
   process.exit(code ?? (signal ? 1 : 0));
 });

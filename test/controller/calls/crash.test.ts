@@ -37,13 +37,9 @@ test("a controller killed mid-call: the record is closed as interrupted at the n
 
   const child = spawn(
     process.execPath,
-    [
-      path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
-      path.join(ROOT, "test/support/call-service-process.ts"),
-      dir,
-      String(trunkPort),
-      PROMPTS_CACHE,
-    ],
+    // `--import tsx` rather than the tsx CLI: the CLI runs the script in a grandchild, which a
+    // SIGKILL to the CLI would leave running (still writing the recording).
+    ["--import", "tsx", path.join(ROOT, "test/support/call-service-process.ts"), dir, String(trunkPort), PROMPTS_CACHE],
     { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT },
   );
   t.teardown(() => {
