@@ -47,6 +47,8 @@ export interface CallServiceOptions {
   /** Generated prompts; shared between runs so they are built once. */
   promptsDir?: string;
   killed?: (station: StationInfo) => Bilingual | undefined;
+  /** A leg that sends no RTP for this long is ended (default 120 s). */
+  rtpTimeoutMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -141,7 +143,13 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
   await ports.refresh();
 
   // 3. SIP: registrar for the handsets, one account for their calls, one towards the trunk.
-  const endpoint = createEndpoint({ clock, userAgent: "Yardline controller" });
+  // Called parties often send no RTP while they listen to the announcement (phones with
+  // silence suppression and no comfort noise), which lasts over half a minute: the media timeout
+  // must outlast it, or acceptance would never be reached.
+  const endpoint = createEndpoint(
+    { clock, userAgent: "Yardline controller" },
+    { rtpTimeoutMs: opts.rtpTimeoutMs ?? 120_000 },
+  );
   const { port: sipPort } = await endpoint.transportCreate("udp", {
     host: opts.sip.host,
     port: opts.sip.port,

@@ -7,7 +7,7 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DEMO_NUMBERS } from "../controller/domain/seed.ts";
+import { DEMO_NUMBERS, openDemoFacilityAllDay } from "../controller/domain/seed.ts";
 import { freePort, type Lab, sim, startLab, waitFor } from "./lab.ts";
 
 const host = "127.0.0.1";
@@ -26,6 +26,8 @@ const lab: Lab = await startLab({
 });
 
 try {
+  // The seeded calling hours are 06:00–23:00 facility time; the demo runs at any hour.
+  await openDemoFacilityAllDay(lab.controller.ds);
   const svc = lab.controller.calls;
   const say = (m: string) => console.log(`demo: ${m}`);
   say("lifting handset h1 (demo-bank-a, set 1)");

@@ -150,21 +150,21 @@ export async function runCall(s: CallSession): Promise<void> {
 
 function wireTrunk(s: CallSession, watch: ExtraDigitWatch): void {
   const trunk = s.trunkCall!;
-  trunk.on("state", (state) => {
-    if (state === "DISCONNECTED") {
-      s.end(
-        s.acceptedAt !== undefined
-          ? { ending: "Called party hung up" }
-          : {
-              ending: "Called party hung up before accepting",
-              notCompletedReason: "Called party hung up before accepting",
-            },
-      );
-    }
+  trunk.on("state", (state, info) => {
+    if (state !== "DISCONNECTED") return;
+    // A BYE is the called party hanging up; anything else (RTP timeout, unreachable) is the leg lost.
+    const hungUp = !info.disconnectReason || info.disconnectReason === "BYE from remote";
+    const who = hungUp ? "Called party hung up" : `Connection to the called party lost (${info.disconnectReason})`;
+    s.end(
+      s.acceptedAt !== undefined
+        ? { ending: who }
+        : { ending: `${who} before accepting`, notCompletedReason: `${who} before accepting` },
+    );
   });
   trunk.on("dtmf", (ev: DtmfEvent) => {
     s.lastCalledDtmfMethod = ev.method === "rfc4733" ? "RFC 4733" : ev.method === "info" ? "SIP INFO" : "in-band tone";
-    if (s.state === "connected") watch.onCalledDigit(ev);
+    // Digits after the accept key (while "thank you, go ahead" plays, and on) are extra digits.
+    if (s.state === "connected" || s.acceptDigitAt !== undefined) watch.onCalledDigit(ev);
     else s.calledDigits.push(ev.digit);
   });
 }

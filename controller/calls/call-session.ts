@@ -168,6 +168,8 @@ export class CallSession {
   trunkCall: Call | undefined;
   answeredAt: number | undefined;
   acceptedAt: number | undefined;
+  /** Set when the called party pressed the accept digit: later digits are extra digits. */
+  acceptDigitAt: number | undefined;
   /** What the acceptance prompt got, in words (kept when the call is not accepted). */
   acceptanceHow: string | undefined;
   /** How the called party's last digit arrived (RFC 4733, SIP INFO, in-band), for the record. */

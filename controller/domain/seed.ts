@@ -277,3 +277,12 @@ export async function seedDemoAgency(ds: DomainStore, now: number): Promise<Demo
   }
   return { ...result, created: true };
 }
+
+/**
+ * Opens the demo facility's phones around the clock (no facility calling schedule), for the
+ * scripted demo and the tests, which must pass at any hour: the seeded schedule is 06:00–23:00
+ * facility time.
+ */
+export async function openDemoFacilityAllDay(ds: DomainStore): Promise<void> {
+  await setSchedule(ds, new Set([DEMO_FACILITY_ID]), "facility", DEMO_FACILITY_ID, []);
+}

@@ -4,13 +4,14 @@
  */
 import path from "node:path";
 import { startCallService } from "../../controller/call-service.ts";
-import { seedDemoAgency } from "../../controller/domain/seed.ts";
+import { openDemoFacilityAllDay, seedDemoAgency } from "../../controller/domain/seed.ts";
 import { openDomainStore } from "../../controller/store/domain-store.ts";
 import { sine, writeWav } from "./audio.ts";
 
 const [dataDir, trunkPort, promptsDir] = process.argv.slice(2) as [string, string, string];
 const ds = await openDomainStore({ kind: "sqlite", file: path.join(dataDir, "yardline.db") });
 await seedDemoAgency(ds, Date.now());
+await openDemoFacilityAllDay(ds);
 // Recorded names in place, so a test can type ahead without waiting out the first-use step.
 const name = path.join(dataDir, "name.wav");
 writeWav(name, sine([300], 800, { levelDbm0: -16 }));

@@ -68,6 +68,7 @@ export async function runAcceptance(s: CallSession): Promise<AcceptanceOutcome> 
       if (d === undefined) break; // silence: repeat the announcement
       const how = `pressed ${d} (${s.lastCalledDtmfMethod ?? "keypad"})`;
       if (d === config.acceptDigit) {
+        s.acceptDigitAt = s.deps.clock.now();
         await s.play(toCalled, s.say("called.accepted"));
         return { accepted: true, how: `Accepted by the called party: ${how}` };
       }

@@ -11,7 +11,7 @@ import { createEndpoint, type YardlineEndpoint } from "../../../telephony/ua/end
 import { type CallService, startCallService, bankPassword } from "../../../controller/call-service.ts";
 import type { FlowConfig } from "../../../controller/calls/call-session.ts";
 import type { CallEventMap } from "../../../controller/calls/events.ts";
-import { seedDemoAgency } from "../../../controller/domain/seed.ts";
+import { openDemoFacilityAllDay, seedDemoAgency } from "../../../controller/domain/seed.ts";
 import { type DomainStore, openDomainStore } from "../../../controller/store/domain-store.ts";
 import { sine, writeWav } from "../../support/audio.ts";
 
@@ -40,6 +40,7 @@ export async function startHarness(flow: Partial<FlowConfig> = {}): Promise<Harn
   const dir = mkdtempSync(path.join(os.tmpdir(), "yl-calls-"));
   const ds = await openDomainStore({ kind: "sqlite", file: path.join(dir, "yardline.db") });
   await seedDemoAgency(ds, Date.now());
+  await openDemoFacilityAllDay(ds);
   // A recorded name for every demo inmate, so the first-use name step is skipped unless a test wants it.
   const name = path.join(dir, "name.wav");
   writeWav(name, sine([300], 800, { levelDbm0: -16 }));
