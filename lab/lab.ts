@@ -53,6 +53,10 @@ export interface Lab {
   simUrl: string;
   httpUrl: string;
   opts: LabOptions;
+  /** The phone bank loses power: its firmware process is killed (SIGKILL). */
+  unplugFirmware(): Promise<void>;
+  /** Starts the phone bank's firmware again (after `unplugFirmware`, or to restart it). */
+  restartFirmware(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -173,57 +177,69 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     "--audio-dir",
     path.join(opts.dataDir, "audio", DEMO_PHONE_BANK_ID),
   ];
-  const firmware = spawn(process.execPath, firmwareArgs, {
-    cwd: ROOT,
-    env: { ...process.env, YARDLINE_SIP_PASSWORD: bankPassword(sipSecret, DEMO_PHONE_BANK_ID) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const prefix = (chunk: Buffer) => {
-    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) log(`firmware: ${line}`);
-  };
-  firmware.stdout?.on("data", prefix);
-  firmware.stderr?.on("data", prefix);
   const simUrl = `http://${opts.host}:${opts.simPort}`;
-  await waitFor(
-    async () => {
-      if (firmware.exitCode !== null) throw new Error(`firmware exited with code ${firmware.exitCode}`);
-      const res = await fetch(`${simUrl}/state`).catch(() => undefined);
-      return res?.ok === true;
-    },
-    30_000,
-    "the simulated phone bank's control surface",
-  );
-  await waitFor(
-    async () => controller.calls.registrations().length >= 8,
-    30_000,
-    "the phone bank's eight handsets to register",
-  );
+  const startFirmware = async (): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, firmwareArgs, {
+      cwd: ROOT,
+      env: { ...process.env, YARDLINE_SIP_PASSWORD: bankPassword(sipSecret, DEMO_PHONE_BANK_ID) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const prefix = (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) log(`firmware: ${line}`);
+    };
+    child.stdout?.on("data", prefix);
+    child.stderr?.on("data", prefix);
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`firmware exited with code ${child.exitCode}`);
+        const res = await fetch(`${simUrl}/state`).catch(() => undefined);
+        return res?.ok === true;
+      },
+      30_000,
+      "the simulated phone bank's control surface",
+    );
+    await waitFor(
+      async () => controller.calls.registrations().length >= 8,
+      30_000,
+      "the phone bank's eight handsets to register",
+    );
+    return child;
+  };
+  const stopFirmware = async (child: ChildProcess, signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    process.kill(child.pid, signal);
+    const timer = setTimeout(() => child.pid && child.exitCode === null && process.kill(child.pid, "SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
 
+  let firmware = await startFirmware();
   let stopped = false;
-  return {
+  const lab: Lab = {
     controller,
     ...(trunk ? { trunk } : {}),
     firmware,
     simUrl,
     httpUrl: controller.httpUrl,
     opts,
+    async unplugFirmware() {
+      await stopFirmware(firmware, "SIGKILL");
+    },
+    async restartFirmware() {
+      await stopFirmware(firmware, "SIGTERM");
+      firmware = await startFirmware();
+      lab.firmware = firmware;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (firmware.exitCode === null && firmware.pid) {
-        const exited = new Promise<void>((r) => firmware.once("exit", () => r()));
-        process.kill(firmware.pid, "SIGTERM");
-        const timer = setTimeout(
-          () => firmware.pid && firmware.exitCode === null && process.kill(firmware.pid, "SIGKILL"),
-          5000,
-        );
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopFirmware(firmware, "SIGTERM");
       await controller.stop();
       await trunkEp?.libDestroy();
     },
   };
+  return lab;
 }
 
 export async function waitFor(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {

@@ -87,10 +87,12 @@ export async function runCall(s: CallSession): Promise<void> {
 
     step = "dial";
     s.transition("dialling");
+    // The trunk is dialled while "please wait" plays (spec: at most 10 s from the last digit to
+    // the carrier; the prompt must not add its length to that).
     const player = s.player();
     player.startTransmit(s.handsetPort());
-    await s.play(player, s.say("inmate.connecting"));
-    const dialled = await dialTrunk(s);
+    const pleaseWait = s.play(player, s.say("inmate.connecting")).catch(() => {});
+    const dialled = await dialTrunk(s, pleaseWait);
     if (!dialled.answered) {
       await tellInmate(s, dialled.promptId, dialled.tone);
       s.end({ ending: dialled.ending, notCompletedReason: dialled.ending });

@@ -17,6 +17,11 @@ export const chromiumArgs = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+  // Several pages share one browser; without these a page not in front has its timers throttled
+  // (the UI's 100 ms progress poll would then run about once a second).
+  "--disable-background-timer-throttling",
+  "--disable-renderer-backgrounding",
+  "--disable-backgrounding-occluded-windows",
 ];
 
 export interface TestBrowser {

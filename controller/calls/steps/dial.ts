@@ -11,12 +11,16 @@ export type DialOutcome =
   | { answered: true }
   | { answered: false; ending: string; promptId: string; tone?: "busy" | "reorder" | "sit" };
 
-export async function dialTrunk(s: CallSession): Promise<DialOutcome> {
+/** Places the trunk leg at once; the inmate's ringback starts when `promptDone` has played. */
+export async function dialTrunk(s: CallSession, promptDone: Promise<void> = Promise.resolve()): Promise<DialOutcome> {
   const { trunk, config } = s.deps;
   const decision = s.decision!;
   const ringback = s.tone();
   ringback.startTransmit(s.handsetPort());
-  ringback.play("ringback", true);
+  let ringing = true;
+  void promptDone.then(() => {
+    if (ringing && !s.ended) ringback.play("ringback", true);
+  });
   const call = trunk.account.makeCall(trunk.uriFor(decision.destination));
   s.trunkCall = call;
   const outcome = await s
@@ -41,7 +45,10 @@ export async function dialTrunk(s: CallSession): Promise<DialOutcome> {
         });
       }),
     )
-    .finally(() => ringback.stop());
+    .finally(() => {
+      ringing = false;
+      ringback.stop();
+    });
   return outcome;
 }
 
