@@ -139,7 +139,10 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
     overrideDir: path.join(opts.dataDir, "prompt-overrides"),
   });
   const cache = new SnapshotCache(ds);
-  const ports = new DomainCallPorts({ ds, cache, killed: opts.killed });
+  // A station, phone bank, housing unit or facility switched off (a software kill switch) ends
+  // the calls in progress there, not only the next ones.
+  let applyKillSwitches = () => {};
+  const ports = new DomainCallPorts({ ds, cache, killed: opts.killed, onRefreshed: () => applyKillSwitches() });
   await ports.refresh();
 
   // 3. SIP: registrar for the handsets, one account for their calls, one towards the trunk.
@@ -188,6 +191,14 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
   });
   calls.listen(handsets);
   calls.refuseInbound(trunkAccount);
+  applyKillSwitches = () => {
+    for (const live of calls.live()) {
+      const session = calls.session(live.callId);
+      if (!session) continue;
+      const off = ports.stationEnabled(session.station, clock.now());
+      if (off) calls.terminate(live.callId, `a kill switch (${off.en})`);
+    }
+  };
 
   return {
     endpoint,

@@ -9,12 +9,15 @@ import { type Clock, SystemClock } from "../telephony/clock.ts";
 import { createAccess } from "./access/access.ts";
 import type { AccessTables } from "./access/tables.ts";
 import { AlertService } from "./alerts/alert-service.ts";
-import { AlertStore, type AlertTables } from "./alerts/alert-store.ts";
+import { AlertStore } from "./alerts/alert-store.ts";
 import { bankLinkAlerts } from "./alerts/bank-link-alerts.ts";
 import { bridgeCallEvents } from "./alerts/call-events-bridge.ts";
 import type { AlertChannel } from "./alerts/channels/channel.ts";
-import { EmailChannel, type SmtpSettings } from "./alerts/channels/email.ts";
-import { type AlertConfig, defaultAlertConfig } from "./alerts/config.ts";
+import { EmailChannel, EmailToPagerChannel, type SmtpSettings } from "./alerts/channels/email.ts";
+import { SnppChannel, type SnppSettings } from "./alerts/channels/snpp.ts";
+import { WctpChannel, type WctpSettings } from "./alerts/channels/wctp.ts";
+import { type AlertConfig, type ChannelKind, defaultAlertConfig } from "./alerts/config.ts";
+import { AlertConfigStore } from "./alerts/config-schema.ts";
 import { HeartbeatWatch } from "./alerts/health-watch.ts";
 import { buildApp } from "./api/app.ts";
 import { BankServer } from "./banks/server.ts";
@@ -41,7 +44,11 @@ export interface ControllerConfig {
   seedDemo?: boolean;
   /** Create this administrator when no user exists yet. */
   admin?: { username: string; password: string };
+  /** Email and email-to-pager gateways (SMTP). */
   smtp?: SmtpSettings & { from: string };
+  /** Pager carriers: SNPP (RFC 1861) and WCTP (XML over HTTP). */
+  snpp?: SnppSettings;
+  wctp?: WctpSettings;
   alerts?: AlertConfig;
   publicBaseUrl?: string;
   webRoot?: string;
@@ -92,13 +99,22 @@ export async function startController(cfg: ControllerConfig): Promise<Controller
     }
 
     // Alerts first: the other parts report to them from their first moment.
-    const channels: Partial<Record<"email", AlertChannel>> = {};
-    if (cfg.smtp) channels.email = new EmailChannel(cfg.smtp);
+    const channels: Partial<Record<ChannelKind, AlertChannel>> = {};
+    if (cfg.smtp) {
+      channels.email = new EmailChannel(cfg.smtp);
+      channels["email-pager"] = new EmailToPagerChannel(cfg.smtp);
+    }
+    if (cfg.snpp) channels.snpp = new SnppChannel(cfg.snpp);
+    if (cfg.wctp) channels.wctp = new WctpChannel(cfg.wctp);
+    // Routing as an administrator last saved it, else as configured, else nobody is paged
+    // (alerts still show live in the UI).
+    const alertConfig = AlertConfigStore.from(store);
+    const savedRouting = (await alertConfig.load())?.config;
     const alerts = new AlertService({
       clock,
-      store: new AlertStore(store.db as never as import("kysely").Kysely<AlertTables>),
+      store: AlertStore.from(store),
       channels,
-      config: cfg.alerts ?? defaultAlertConfig,
+      config: savedRouting ?? cfg.alerts ?? defaultAlertConfig,
       publicBaseUrl: cfg.publicBaseUrl ?? `http://${cfg.http.host}:${cfg.http.port}`,
       onError: (where, err) => log(`alerts: ${where}: ${err instanceof Error ? err.message : String(err)}`),
     });
@@ -145,6 +161,7 @@ export async function startController(cfg: ControllerConfig): Promise<Controller
       live: { calls: calls.calls, events: calls.bus, banks },
       recordings: { dir: path.join(cfg.dataDir, "recordings") },
       alerts,
+      alertConfig,
       ...(cfg.webRoot ? { webRoot: cfg.webRoot } : {}),
     });
     const httpUrl = await app.listen({ host: cfg.http.host, port: cfg.http.port });

@@ -12,6 +12,7 @@ import type { Clock } from "../../telephony/clock.ts";
 import type { Access } from "../access/access.ts";
 import { Permissions as P } from "../access/permissions.ts";
 import { type AlertApi, alertApiRoutes, alertLinkRoutes } from "../alerts/alert-routes.ts";
+import type { AlertConfigStore } from "../alerts/config-schema.ts";
 import type { DomainStore } from "../store/domain-store.ts";
 import { ExportJobs } from "./export-jobs.ts";
 import { ImportJobs } from "./import-jobs.ts";
@@ -52,6 +53,8 @@ export interface AppDeps {
   recordings?: RecordingDeps;
   /** The alert service: recent alerts, acknowledgement, the live alert feed. */
   alerts?: AlertApi;
+  /** Where the alert routing (recipients, rotations, routes, thresholds) is kept; edited by administrators. */
+  alertConfig?: AlertConfigStore;
 }
 
 /** Which screens the server can back, so the UI offers only those. */
@@ -106,6 +109,9 @@ export async function yardlineApi(app: FastifyInstance, deps: AppDeps): Promise<
           viewPermissions: [P.menuDashboard, P.menuLiveCalls],
           ackPermissions: [P.actionMonitor, P.actionTerminate],
           audit: deps.access.audit,
+          ...(deps.alertConfig
+            ? { configuration: { store: deps.alertConfig, permissions: [P.adminSettings], clock: deps.clock } }
+            : {}),
         });
       }
       api.get("/openapi.json", { config: { access: { public: true } }, schema: { hide: true } }, async () =>

@@ -66,6 +66,8 @@ export interface DomainPortsOptions {
   cache: SnapshotCache;
   /** A software or hardware kill switch holding this station off, in words; undefined if none. */
   killed?: (station: StationInfo) => Bilingual | undefined;
+  /** Called after the rules were reloaded following a change (kill switches applied to live calls). */
+  onRefreshed?: () => void;
 }
 
 export class DomainCallPorts implements CallRules, CallRecordWriter {
@@ -81,7 +83,10 @@ export class DomainCallPorts implements CallRules, CallRecordWriter {
     this.cache = opts.cache;
     this.killed = opts.killed ?? (() => undefined);
     this.unsubscribe = this.ds.onChange(() => {
-      void this.refresh().catch(() => {});
+      void this.refresh().then(
+        () => opts.onRefreshed?.(),
+        () => {},
+      );
     });
   }
 

@@ -3,6 +3,7 @@ import test from "ava";
 import { publicKeyFromPem } from "../../../controller/recordings/signing-key.ts";
 import { readSeal, sealPath, verifyRecording } from "../../../controller/recordings/integrity.ts";
 import { computeCharge } from "../../../controller/rating/charge.ts";
+import { setHousingUnitEnabled } from "../../../controller/domain/facilities.ts";
 import { DEMO_NUMBERS } from "../../../controller/domain/seed.ts";
 import type { Call } from "../../../telephony/api.ts";
 import { presenceRatio, readWav } from "../../support/audio.ts";
@@ -152,4 +153,29 @@ test("a privileged (attorney) call is never recorded: the off-hook recording is 
   t.is(r.recorded, 0);
   t.is(r.recordingFile, null);
   await waitState(handset, "DISCONNECTED");
+});
+
+test("switching the housing unit off (a software kill switch) ends a call in progress there", async (t) => {
+  const h = await startHarness();
+  t.teardown(() => h.close());
+  let trunkCall: Call | undefined;
+  h.trunk.account.on("incomingCall", (call) => {
+    trunkCall = call;
+    void call.answer();
+  });
+  h.svc.bus.on("call.awaitingAcceptance", () => void trunkCall?.dialDtmf("1"));
+  const handset = await h.lift("demo-st-8");
+  await handset.dialDtmf(`1${"1111"}#${national(DEMO_NUMBERS.family)}#`);
+  const connected = await h.waitEvent("call.updated", (c) => c.phase === "connected");
+  await setHousingUnitEnabled(h.ds, new Set(["demo-facility"]), connected.housingUnitId, false);
+  const ended = await h.waitEvent("call.ended", (c) => c.callId === connected.callId, 15_000);
+  t.regex(ended.ending, /^Terminated by a kill switch/);
+  const r = await record(h, connected.callId);
+  t.is(r.status, "completed");
+  await waitState(handset, "DISCONNECTED");
+  // And the next lift on that unit is refused at once.
+  const again = await h.lift("demo-st-8");
+  const refused = await h.waitEvent("call.ended", (c) => c.callId !== connected.callId, 30_000);
+  t.regex(refused.ending, /^Call not placed: /);
+  await waitState(again, "DISCONNECTED", 30_000);
 });
