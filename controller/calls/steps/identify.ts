@@ -69,14 +69,14 @@ export async function recordName(s: CallSession, caller: CallerIdentity): Promis
   const rec = await media.createRecorder(file);
   s.handsetPort().startTransmit(rec.left);
   try {
-    await s.guard(
-      s.inmateDigits.collect({
-        maxDigits: 1,
-        terminator: "#",
-        firstDigitTimeoutMs: config.nameRecordSec * 1000,
-        interDigitTimeoutMs: 0,
-      }),
-    );
+    // Only # ends the recording early ("then press the pound key"); other keys are not part of a name.
+    const until = s.deps.clock.now() + config.nameRecordSec * 1000;
+    for (;;) {
+      const left = until - s.deps.clock.now();
+      if (left <= 0) break;
+      const d = await s.guard(s.inmateDigits.next(left));
+      if (d === undefined || d === "#") break;
+    }
   } finally {
     s.handset.getAudioMedia()?.stopTransmit(rec.left);
     await rec.close();

@@ -179,3 +179,38 @@ test("switching the housing unit off (a software kill switch) ends a call in pro
   t.regex(refused.ending, /^Call not placed: /);
   await waitState(again, "DISCONNECTED", 30_000);
 });
+
+test("first use: the inmate's name is recorded after the prompt, for the set time, and kept as a mono prompt", async (t) => {
+  const h = await startHarness();
+  t.teardown(() => h.close());
+  await h.ds.db.updateTable("inmates").set({ recordedName: null }).where("id", "=", "D-1003").execute();
+  h.ds.changed(null);
+  h.trunk.account.on("incomingCall", (call) => void call.hangup({ statusCode: 486 }));
+  const handset = await h.lift("demo-st-3");
+  const tone = h.handsetEp.createToneGenerator();
+  tone.startTransmit(handset.getAudioMedia()!);
+  tone.play([{ freq1: 700, onMs: 1000, offMs: 0, levelDbm0: -12 }], true);
+  await handset.dialDtmf(`1${"3333"}#`);
+  const started = await h.waitEvent("call.started");
+  await waitFor(() => h.svc.calls.session(started.callId)?.state === "identifying", 10_000);
+  // The name prompt plays, then 3 s are recorded (only # would end it sooner).
+  await waitFor(() => h.svc.calls.session(started.callId)?.state === "numbering", 30_000);
+  await handset.dialDtmf(`${national(DEMO_NUMBERS.family)}#`);
+  await h.waitEvent("call.ended");
+  tone.destroy();
+  const inmate = await h.ds.db.selectFrom("inmates").select("recordedName").where("id", "=", "D-1003").executeTakeFirstOrThrow();
+  t.truthy(inmate.recordedName);
+  const wav = readWav(inmate.recordedName!);
+  t.is(wav.channels, 1);
+  const seconds = wav.samples.length / 8000;
+  t.true(seconds > 2.5 && seconds < 3.5, `${seconds} s recorded`);
+  t.true(presenceRatio(wav.samples, 700) > 0.5, "the inmate's voice (a 700 Hz tone) is in the name");
+});
+
+async function waitFor(check: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error("timed out");
+    await delay(50);
+  }
+}
