@@ -2,7 +2,7 @@
  * `npm run bench`: runs every bench/*.bench.ts (or those named on the command line) and writes
  * docs/benchmarks.md with the machine and the date.
  */
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { BenchModule, BenchResult } from "./harness.ts";
@@ -15,12 +15,20 @@ const files = readdirSync(dir)
   .sort();
 
 const results: BenchResult[] = [];
+const failures: string[] = [];
 for (const f of files) {
   process.stdout.write(`bench ${f} ...\n`);
-  const mod = (await import(path.join(dir, f))) as BenchModule;
-  const rs = await mod.run();
-  for (const r of rs) process.stdout.write(`  ${r.name}: ${fmt(r.value)} ${r.unit}\n`);
-  results.push(...rs);
+  try {
+    const mod = (await import(path.join(dir, f))) as BenchModule;
+    const rs = await mod.run();
+    for (const r of rs) process.stdout.write(`  ${r.name}: ${fmt(r.value)} ${r.unit}\n`);
+    results.push(...rs);
+  } catch (err) {
+    // One benchmark that fails is written down as failed; the others still run.
+    const why = err instanceof Error ? err.message : String(err);
+    process.stdout.write(`  FAILED: ${why}\n`);
+    failures.push(`${f}: ${why}`);
+  }
 }
 
 function fmt(v: number): string {
@@ -36,6 +44,9 @@ const lines = [
   "Written by `npm run bench`; every figure below comes from that one run.",
   "",
 ];
+if (failures.length > 0) {
+  lines.push("Benchmarks that failed in this run (no figures):", "", ...failures.map((f) => `- ${f}`), "");
+}
 for (const area of [...new Set(results.map((r) => r.area))]) {
   lines.push(`## ${area}`, "", "| measure | value | anchor | ratio | notes |", "|---|---|---|---|---|");
   for (const r of results.filter((x) => x.area === area)) {
@@ -49,5 +60,19 @@ for (const area of [...new Set(results.map((r) => r.area))]) {
   }
   lines.push("");
 }
-if (only.length === 0) writeFileSync(path.join(dir, "..", "docs", "benchmarks.md"), lines.join("\n"));
-else process.stdout.write(`${lines.join("\n")}\n(partial run: docs/benchmarks.md not written)\n`);
+const docFile = path.join(dir, "..", "docs", "benchmarks.md");
+if (only.length === 0 || !existsSync(docFile)) {
+  writeFileSync(docFile, lines.join("\n"));
+} else {
+  // A partial run replaces only the sections of the areas it measured, and says so.
+  const old = readFileSync(docFile, "utf8");
+  const measured = new Set(results.map((r) => r.area));
+  const sections = old.split(/^(?=## )/m);
+  const kept = sections.filter((sec) => !measured.has(sec.match(/^## (.+)$/m)?.[1] ?? ""));
+  const fresh = lines
+    .join("\n")
+    .split(/^(?=## )/m)
+    .slice(1);
+  const stamp = `(re-measured ${new Date().toISOString().slice(0, 10)} on the same machine kind in a partial run)\n\n`;
+  writeFileSync(docFile, [...kept, ...fresh.map((f) => f.replace(/\n\n/, `\n\n${stamp}`))].join(""));
+}
