@@ -46,7 +46,10 @@ export async function run(): Promise<BenchResult[]> {
   ctlAcc.on("incomingCall", (c) => {
     const h = /bench-(h\d+)@/.exec(c.getInfo().remoteUri)?.[1];
     if (h) ctlCalls.set(h, c);
-    void c.answer().catch(() => undefined);
+    // Answer after a moment, as a controller does while its prompt starts: answered at once on
+    // loopback, the controller's first (silent) RTP can replace the local dial tone before its
+    // first frame, and there is no tone to time.
+    clock.setTimeout(() => void c.answer().catch(() => undefined), 250);
   });
   const banks = new BankServer();
   const linkPort = await banks.listen(0);
