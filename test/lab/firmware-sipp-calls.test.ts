@@ -39,10 +39,23 @@ const cases: Case[] = [
   // Odd handsets have keypads, even ones rotary dials: the fifth call waits for h7 to be free.
   { scenario: "extra-digits", handset: "h7", station: "demo-st-7", pin: "5555", number: "+12132011305" },
 ];
-let h7Free: () => void = () => {};
-const h7FreeAgain = new Promise<void>((r) => {
-  h7Free = r;
-});
+// Two more calls reuse handsets once their first call has ended.
+cases.push(
+  { scenario: "block", handset: "h3", station: "demo-st-3", pin: "2222", number: "+12132011306" },
+  { scenario: "no-answer", handset: "h5", station: "demo-st-5", pin: "3333", number: "+12132011307" },
+);
+const freed = (): { free: () => void; done: Promise<void> } => {
+  let free: () => void = () => {};
+  const done = new Promise<void>((r) => {
+    free = r;
+  });
+  return { free, done };
+};
+const h7 = freed();
+const h3 = freed();
+const h5 = freed();
+/** On-hook for more than a hook flash (about 1 s) before lifting again, or it is a flash. */
+const onHookGap = () => new Promise((r) => setTimeout(r, 2000));
 
 let lab: Lab;
 let dir: string;
@@ -53,6 +66,8 @@ test.before(async () => {
     c.party = await startCalledParty(c.scenario, {
       pauseMs: PAUSE_MS,
       talkMs: 4000,
+      // The confirmation prompt ("to confirm ... press 9 again") lasts about 7 s.
+      confirmMs: 10_000,
       hangup: "controller",
       voice: { toneHz: 600, levelDbm0: -12 },
       timeoutMs: 300_000,
@@ -146,7 +161,7 @@ test("accepted with RFC 4733 1 from SIPp's capture: bridged, recorded both ways,
 
 test("declined with 2: not completed, no charge, and the decline is in words", async (t) => {
   const c = cases[1]!;
-  const r = await placeCall(c);
+  const r = await placeCall(c).finally(() => h3.free());
   t.is(r.status, "not-completed");
   t.is(r.chargeCents, 0);
   t.regex(r.acceptance ?? "", /^Declined by the called party: pressed 2/);
@@ -155,7 +170,7 @@ test("declined with 2: not completed, no charge, and the decline is in words", a
 
 test("busy (486): the inmate hears busy, the record says so, no charge", async (t) => {
   const c = cases[2]!;
-  const r = await placeCall(c);
+  const r = await placeCall(c).finally(() => h5.free());
   t.is(r.status, "not-completed");
   t.regex(r.ending ?? "", /^Busy \(SIP 486/);
   t.is(r.chargeCents, 0);
@@ -164,7 +179,7 @@ test("busy (486): the inmate hears busy, the record says so, no charge", async (
 
 test("the called party hangs up during the announcement: free, and the record says who hung up", async (t) => {
   const c = cases[3]!;
-  const r = await placeCall(c).finally(() => h7Free());
+  const r = await placeCall(c).finally(() => h7.free());
   t.is(r.status, "not-completed");
   t.is(r.ending, "Called party hung up before accepting", r.decision);
   t.is(r.chargeCents, 0);
@@ -178,9 +193,8 @@ test("extra digits from the called party during the call are reported; the call 
     if (e.call.stationId === c.station) extra.push(`${e.from}:${e.digits}`);
   });
   t.teardown(off);
-  await h7FreeAgain;
-  // On-hook for more than a hook flash (about 1 s) before lifting again, or it is a flash.
-  await new Promise((r) => setTimeout(r, 2000));
+  await h7.done;
+  await onHookGap();
   const r = await placeCall(c);
   t.is(r.status, "completed");
   t.is(r.ending, "Inmate hung up");
@@ -188,4 +202,33 @@ test("extra digits from the called party during the call are reported; the call 
     extra.some((e) => e.startsWith("called:")),
     `extra digits seen: ${extra.join(" ")}`,
   );
+});
+
+test("blocked with 9, confirmed with 9: future calls from this facility to the number are refused", async (t) => {
+  const c = cases[5]!;
+  await h3.done;
+  await onHookGap();
+  const r = await placeCall(c);
+  t.is(r.status, "not-completed");
+  t.is(r.chargeCents, 0);
+  t.regex(r.acceptance ?? "", /^Blocked by the called party: pressed 9/);
+  t.is(r.ending, "Called party blocked calls from this facility");
+  const block = await lab.controller.ds.db
+    .selectFrom("blockedNumbers")
+    .selectAll()
+    .where("number", "=", c.number)
+    .executeTakeFirst();
+  t.truthy(block, "the called party's block is stored");
+  t.is((await c.party!.done).code, 0);
+});
+
+test("no answer: the ring limit ends the attempt (CANCEL), free, with the reason in words", async (t) => {
+  const c = cases[6]!;
+  await h5.done;
+  await onHookGap();
+  const r = await placeCall(c);
+  t.is(r.status, "not-completed");
+  t.is(r.ending, "No answer");
+  t.is(r.chargeCents, 0);
+  t.is((await c.party!.done).code, 0);
 });

@@ -40,8 +40,9 @@ export async function dialTrunk(s: CallSession, promptDone: Promise<void> = Prom
         };
         call.on("state", onState);
         const ringTimer = s.timer(config.ringTimeoutSec * 1000, () => {
-          void call.hangup().catch(() => {});
+          // Settle first: the CANCEL's own 487 must not be taken for the far end's answer.
           settle({ answered: false, ending: "No answer", promptId: "inmate.no-answer" });
+          void call.hangup().catch(() => {});
         });
       }),
     )
