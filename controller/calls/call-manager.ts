@@ -22,8 +22,11 @@ export class CallManager {
   private readonly sessions = new Map<string, CallSession>();
   private readonly runs = new Set<Promise<void>>();
   private readonly deps: FlowDeps;
-  private readonly accounts: Account[] = [];
+  private readonly accounts: Array<{ account: Account; listener: (call: Call) => void }> = [];
   private readonly onIncoming = (call: Call) => this.accept(call);
+  private readonly onInbound = (call: Call) => {
+    void call.hangup({ statusCode: 403, reason: "Inbound calls are not accepted" }).catch(() => {});
+  };
 
   constructor(deps: FlowDeps) {
     this.deps = deps;
@@ -32,14 +35,13 @@ export class CallManager {
   /** Serves handset calls arriving on `account`. */
   listen(account: Account): void {
     account.on("incomingCall", this.onIncoming);
-    this.accounts.push(account);
+    this.accounts.push({ account, listener: this.onIncoming });
   }
 
   /** Refuses calls arriving on `account` (the trunk: inbound calls are not processed). */
   refuseInbound(account: Account): void {
-    account.on("incomingCall", (call: Call) => {
-      void call.hangup({ statusCode: 403, reason: "Inbound calls are not accepted" }).catch(() => {});
-    });
+    account.on("incomingCall", this.onInbound);
+    this.accounts.push({ account, listener: this.onInbound });
   }
 
   private accept(call: Call): void {
@@ -106,7 +108,7 @@ export class CallManager {
 
   /** Ends every call (controller shutdown) and waits for their records. */
   async stop(): Promise<void> {
-    for (const a of this.accounts) a.off("incomingCall", this.onIncoming as (...args: never[]) => void);
+    for (const a of this.accounts) a.account.off("incomingCall", a.listener as (...args: never[]) => void);
     this.accounts.length = 0;
     for (const s of this.sessions.values()) s.end({ ending: "Controller shut down" });
     await this.drain();

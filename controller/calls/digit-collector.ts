@@ -20,8 +20,6 @@ export class DigitCollector {
   private buffer: string[] = [];
   private waiter: (() => void) | undefined;
   private readonly clock: Clock;
-  /** Every digit received, in order, for fraud checks and the record. */
-  readonly history: string[] = [];
 
   constructor(clock: Clock) {
     this.clock = clock;
@@ -36,7 +34,6 @@ export class DigitCollector {
   onDigit: (() => void) | undefined;
 
   push(digit: string): void {
-    this.history.push(digit);
     this.buffer.push(digit);
     this.onDigit?.();
     const w = this.waiter;

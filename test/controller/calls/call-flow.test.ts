@@ -7,9 +7,21 @@ import { setHousingUnitEnabled } from "../../../controller/domain/facilities.ts"
 import { DEMO_NUMBERS } from "../../../controller/domain/seed.ts";
 import type { Call } from "../../../telephony/api.ts";
 import { presenceRatio, readWav } from "../../support/audio.ts";
+import { until } from "../../telephony/ua/helpers.ts";
 import { delay, startHarness, waitState } from "./harness.ts";
 
 const national = (e164: string) => e164.slice(2);
+
+/** The called party answers every call and presses `key` once the acceptance menu has been heard. */
+function answerAndPress(h: Awaited<ReturnType<typeof startHarness>>, key: string): { call(): Call | undefined } {
+  let current: Call | undefined;
+  h.trunk.account.on("incomingCall", (call) => {
+    current = call;
+    void call.answer({ statusCode: 180 }).then(() => call.answer());
+  });
+  h.svc.bus.on("call.awaitingAcceptance", () => void current?.dialDtmf(key));
+  return { call: () => current };
+}
 
 async function record(h: Awaited<ReturnType<typeof startHarness>>, id: string) {
   return h.ds.db.selectFrom("callRecords").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
@@ -18,12 +30,7 @@ async function record(h: Awaited<ReturnType<typeof startHarness>>, id: string) {
 test("a call the called party accepts with 1 is bridged, recorded, sealed and charged from acceptance", async (t) => {
   const h = await startHarness();
   t.teardown(() => h.close());
-  let trunkCall: Call | undefined;
-  h.trunk.account.on("incomingCall", (call) => {
-    trunkCall = call;
-    void call.answer({ statusCode: 180 }).then(() => call.answer());
-  });
-  h.svc.bus.on("call.awaitingAcceptance", () => void trunkCall?.dialDtmf("1"));
+  const party = answerAndPress(h, "1");
 
   const handset = await h.lift();
   // Type-ahead: English, PIN, number; the prompts give way as soon as digits are waiting.
@@ -37,7 +44,7 @@ test("a call the called party accepts with 1 is bridged, recorded, sealed and ch
   inmateTone.startTransmit(handset.getAudioMedia()!);
   inmateTone.play([{ freq1: 1000, onMs: 1000, offMs: 0, levelDbm0: -10 }], true);
   const calledTone = h.trunk.ep.createToneGenerator();
-  calledTone.startTransmit(trunkCall!.getAudioMedia()!);
+  calledTone.startTransmit(party.call()!.getAudioMedia()!);
   calledTone.play([{ freq1: 600, onMs: 1000, offMs: 0, levelDbm0: -10 }], true);
   await delay(2500);
   await handset.hangup();
@@ -80,12 +87,7 @@ test("a call the called party accepts with 1 is bridged, recorded, sealed and ch
 test("a called party who presses 2 declines: not completed, not charged, the inmate is told", async (t) => {
   const h = await startHarness();
   t.teardown(() => h.close());
-  let trunkCall: Call | undefined;
-  h.trunk.account.on("incomingCall", (call) => {
-    trunkCall = call;
-    void call.answer();
-  });
-  h.svc.bus.on("call.awaitingAcceptance", () => void trunkCall?.dialDtmf("2"));
+  const party = answerAndPress(h, "2");
   const handset = await h.lift("demo-st-2");
   await handset.dialDtmf(`1${"3333"}#${national(DEMO_NUMBERS.family)}#`);
   const ended = await h.waitEvent("call.ended");
@@ -131,12 +133,7 @@ test("a blocked number is refused before the trunk is dialled, with the reason i
 test("a privileged (attorney) call is never recorded: the off-hook recording is destroyed", async (t) => {
   const h = await startHarness();
   t.teardown(() => h.close());
-  let trunkCall: Call | undefined;
-  h.trunk.account.on("incomingCall", (call) => {
-    trunkCall = call;
-    void call.answer();
-  });
-  h.svc.bus.on("call.awaitingAcceptance", () => void trunkCall?.dialDtmf("1"));
+  const party = answerAndPress(h, "1");
   const handset = await h.lift();
   await handset.dialDtmf(`1${"1111"}#${national(DEMO_NUMBERS.attorney)}#`);
   const connected = await h.waitEvent("call.updated", (c) => c.phase === "connected");
@@ -145,7 +142,7 @@ test("a privileged (attorney) call is never recorded: the off-hook recording is 
     message: /may not be monitored/,
   });
   await delay(500);
-  await trunkCall!.hangup();
+  await party.call()!.hangup();
   const ended = await h.waitEvent("call.ended");
   t.is(ended.ending, "Called party hung up");
   const r = await record(h, ended.callId);
@@ -158,12 +155,7 @@ test("a privileged (attorney) call is never recorded: the off-hook recording is 
 test("switching the housing unit off (a software kill switch) ends a call in progress there", async (t) => {
   const h = await startHarness();
   t.teardown(() => h.close());
-  let trunkCall: Call | undefined;
-  h.trunk.account.on("incomingCall", (call) => {
-    trunkCall = call;
-    void call.answer();
-  });
-  h.svc.bus.on("call.awaitingAcceptance", () => void trunkCall?.dialDtmf("1"));
+  const party = answerAndPress(h, "1");
   const handset = await h.lift("demo-st-8");
   await handset.dialDtmf(`1${"1111"}#${national(DEMO_NUMBERS.family)}#`);
   const connected = await h.waitEvent("call.updated", (c) => c.phase === "connected");
@@ -192,13 +184,17 @@ test("first use: the inmate's name is recorded after the prompt, for the set tim
   tone.play([{ freq1: 700, onMs: 1000, offMs: 0, levelDbm0: -12 }], true);
   await handset.dialDtmf(`1${"3333"}#`);
   const started = await h.waitEvent("call.started");
-  await waitFor(() => h.svc.calls.session(started.callId)?.state === "identifying", 10_000);
+  await until(() => h.svc.calls.session(started.callId)?.state === "identifying", 10_000);
   // The name prompt plays, then 3 s are recorded (only # would end it sooner).
-  await waitFor(() => h.svc.calls.session(started.callId)?.state === "numbering", 30_000);
+  await until(() => h.svc.calls.session(started.callId)?.state === "numbering", 30_000);
   await handset.dialDtmf(`${national(DEMO_NUMBERS.family)}#`);
   await h.waitEvent("call.ended");
   tone.destroy();
-  const inmate = await h.ds.db.selectFrom("inmates").select("recordedName").where("id", "=", "D-1003").executeTakeFirstOrThrow();
+  const inmate = await h.ds.db
+    .selectFrom("inmates")
+    .select("recordedName")
+    .where("id", "=", "D-1003")
+    .executeTakeFirstOrThrow();
   t.truthy(inmate.recordedName);
   const wav = readWav(inmate.recordedName!);
   t.is(wav.channels, 1);
@@ -206,11 +202,3 @@ test("first use: the inmate's name is recorded after the prompt, for the set tim
   t.true(seconds > 2.5 && seconds < 3.5, `${seconds} s recorded`);
   t.true(presenceRatio(wav.samples, 700) > 0.5, "the inmate's voice (a 700 Hz tone) is in the name");
 });
-
-async function waitFor(check: () => boolean, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error("timed out");
-    await delay(50);
-  }
-}

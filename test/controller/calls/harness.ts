@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Account, Call, CallState } from "../../../telephony/api.ts";
+import type { Account, Call } from "../../../telephony/api.ts";
+import { waitState } from "../../telephony/ua/helpers.ts";
 import { createEndpoint, type YardlineEndpoint } from "../../../telephony/ua/endpoint.ts";
 import { type CallService, startCallService, bankPassword } from "../../../controller/call-service.ts";
 import type { FlowConfig } from "../../../controller/calls/call-session.ts";
@@ -129,20 +130,4 @@ export async function startHarness(flow: Partial<FlowConfig> = {}): Promise<Harn
   };
 }
 
-export function waitState(call: Call, state: CallState, ms = 15_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (call.getInfo().state === state) return resolve();
-    const timer = setTimeout(
-      () => reject(new Error(`call not ${state} within ${ms} ms (is ${call.getInfo().state})`)),
-      ms,
-    );
-    call.on("state", (s) => {
-      if (s === state) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
-
-export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { delay, waitState } from "../../telephony/ua/helpers.ts";
