@@ -144,10 +144,17 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       ...(opts.trunkAnswerDelaySec !== undefined ? { answerDelaySec: opts.trunkAnswerDelaySec } : {}),
       menuHeard: (number) =>
         new Promise<void>((resolve) => {
-          const off = calls.bus.on("call.awaitingAcceptance", ({ callId }) => {
-            if (calls.calls.session(callId)?.decision?.destination !== number) return;
-            off();
+          // Also settles when the call ends before its menu, so no listener outlives its call.
+          const done = () => {
+            offMenu();
+            offEnd();
             resolve();
+          };
+          const offMenu = calls.bus.on("call.awaitingAcceptance", ({ callId }) => {
+            if (calls.calls.session(callId)?.decision?.destination === number) done();
+          });
+          const offEnd = calls.bus.on("call.ended", (c) => {
+            if (c.numberCalled === number) done();
           });
         }),
       log,
