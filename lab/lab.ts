@@ -38,6 +38,8 @@ export interface LabOptions {
   adminPassword: string;
   /** Derives the phone bank's SIP password; random per run when absent. */
   sipSecret?: string;
+  /** Serve the admin UI (default true); the call tests leave it out and need no UI build. */
+  serveUi?: boolean;
   /** Build the web UI first (skipped when web/dist exists and `buildUi` is not true). */
   buildUi?: boolean;
   /** Seconds the simulated called party waits before answering the acceptance prompt. */
@@ -105,7 +107,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   const log = opts.log ?? ((m: string) => console.log(m));
   const sipSecret = opts.sipSecret ?? randomBytes(16).toString("hex");
   const webRoot = path.join(ROOT, "web", "dist");
-  if (opts.buildUi || !existsSync(path.join(webRoot, "index.html"))) {
+  const serveUi = opts.serveUi ?? true;
+  if (serveUi && (opts.buildUi || !existsSync(path.join(webRoot, "index.html")))) {
     log("building the web UI ...");
     await buildWeb(webRoot);
   }
@@ -124,7 +127,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     sipSecret,
     seedDemo: true,
     admin: { username: "admin", password: opts.adminPassword },
-    webRoot,
+    ...(serveUi ? { webRoot } : {}),
     promptsDir: path.join(opts.dataDir, "prompts"),
     ...(opts.flow ? { flow: opts.flow } : {}),
     log,

@@ -21,6 +21,8 @@ test("unplugging the phone bank raises an offline alert; plugging it back resolv
     simPort: await freePort(host),
     trunkPort: await freePort(host),
     adminPassword: "test-admin-password",
+    // Two lab tests run at once: neither builds the UI (both would empty and refill web/dist).
+    serveUi: false,
     log: () => {},
   });
   t.teardown(async () => {

@@ -88,6 +88,8 @@ test.before(async () => {
     trunkPort: await freePort(host),
     trunkRoutes: cases.map((c) => ({ prefix: c.number, host, port: c.party!.port })),
     adminPassword: "test-admin-password",
+    // Two lab tests run at once: neither builds the UI (both would empty and refill web/dist).
+    serveUi: false,
     flow: { responseTimeoutSec: 15, ringTimeoutSec: 30 },
     log: () => {},
   });
