@@ -100,6 +100,10 @@ export async function startKamailio(opts: { host?: string; port: number; config?
         await exited;
         clearTimeout(killer);
       }
+      // Kamailio's forked workers inherit its stdout and stderr; one still exiting would keep
+      // these pipes, and the test process, open.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       rmSync(dir, { recursive: true, force: true });
     },
   };
