@@ -24,6 +24,7 @@ import { installValidation } from "./plugins/validation.ts";
 import { accessRoutes } from "./routes/access-routes.ts";
 import { callRecordRoutes } from "./routes/call-record-routes.ts";
 import { cosRoutes } from "./routes/cos-routes.ts";
+import { reportRoutes } from "./routes/report-routes.ts";
 import { facilityRoutes } from "./routes/facility-routes.ts";
 import { inmateRoutes } from "./routes/inmate-routes.ts";
 import { type LiveDeps, liveRoutes } from "./routes/live-routes.ts";
@@ -100,6 +101,7 @@ export async function yardlineApi(app: FastifyInstance, deps: AppDeps): Promise<
         await numberListRoutes(api, { ...ctx, jobs: new ImportJobs(deps.clock) });
         await rateRoutes(api, ctx);
         await callRecordRoutes(api, { ...ctx, exports: new ExportJobs(deps.clock) });
+        await reportRoutes(api, ctx);
         if (deps.live) await liveRoutes(api, { ...ctx, live: deps.live });
         if (deps.recordings) await recordingRoutes(api, { ...ctx, recordings: deps.recordings });
       }
