@@ -20,6 +20,7 @@ import { type AlertConfig, type ChannelKind, defaultAlertConfig } from "./alerts
 import { AlertConfigStore } from "./alerts/config-schema.ts";
 import { HeartbeatWatch } from "./alerts/health-watch.ts";
 import { buildApp } from "./api/app.ts";
+import { KillSwitchPush, loadKillView } from "./banks/kill-push.ts";
 import { BankServer } from "./banks/server.ts";
 import { type CallService, startCallService, type TrunkRoutes } from "./call-service.ts";
 import type { FlowConfig } from "./calls/call-session.ts";
@@ -62,6 +63,8 @@ export interface Controller {
   readonly ds: DomainStore;
   readonly calls: CallService;
   readonly banks: BankServer;
+  /** Pushes software kill switches and calling hours to the boards (banks/kill-push.ts). */
+  readonly killSwitches: KillSwitchPush;
   readonly alerts: AlertService;
   readonly app: FastifyInstance;
   readonly httpUrl: string;
@@ -135,6 +138,9 @@ export async function startController(cfg: ControllerConfig): Promise<Controller
       banks.on("health", (e) => watch.beat(e.boardId)),
       banks.on("board-disconnected", (e) => linkAlerts.closed(e.boardId)),
     );
+    const killSwitches = new KillSwitchPush({ banks, ds, load: () => loadKillView(ds), log });
+    killSwitches.start();
+    stops.push(() => killSwitches.stop());
 
     // The call path.
     const calls = await startCallService({
@@ -171,6 +177,7 @@ export async function startController(cfg: ControllerConfig): Promise<Controller
       ds,
       calls,
       banks,
+      killSwitches,
       alerts,
       app,
       httpUrl,
