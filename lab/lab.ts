@@ -59,6 +59,12 @@ export interface Lab {
   unplugFirmware(): Promise<void>;
   /** Starts the phone bank's firmware again (after `unplugFirmware`, or to restart it). */
   restartFirmware(): Promise<void>;
+  /** Stops the controller (the phone bank keeps running, without it). */
+  stopController(): Promise<void>;
+  /** Starts the controller again on the same ports and data (after `stopController`). */
+  startController(): Promise<void>;
+  /** Resolves when the kill switches and calling hours of the last change have reached the bank. */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -114,24 +120,28 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   }
 
   log("starting the controller (prompts are built on first start) ...");
-  const controller = await startController({
-    dataDir: opts.dataDir,
-    sip: { host: opts.host, port: opts.sipPort },
-    trunk: {
-      host: opts.trunkHost ?? opts.host,
-      port: opts.trunkPort,
-      ...(opts.trunkRoutes ? { routes: opts.trunkRoutes } : {}),
-    },
-    http: { host: opts.host, port: opts.httpPort },
-    banks: { host: opts.host, port: opts.banksPort },
-    sipSecret,
-    seedDemo: true,
-    admin: { username: "admin", password: opts.adminPassword },
-    ...(serveUi ? { webRoot } : {}),
-    promptsDir: path.join(opts.dataDir, "prompts"),
-    ...(opts.flow ? { flow: opts.flow } : {}),
-    log,
-  });
+  // The same configuration on every start, so a restarted controller is found where it was.
+  const startCtl = (): Promise<Controller> =>
+    startController({
+      dataDir: opts.dataDir,
+      sip: { host: opts.host, port: opts.sipPort },
+      trunk: {
+        host: opts.trunkHost ?? opts.host,
+        port: opts.trunkPort,
+        ...(opts.trunkRoutes ? { routes: opts.trunkRoutes } : {}),
+      },
+      http: { host: opts.host, port: opts.httpPort },
+      banks: { host: opts.host, port: opts.banksPort },
+      sipSecret,
+      seedDemo: true,
+      admin: { username: "admin", password: opts.adminPassword },
+      ...(serveUi ? { webRoot } : {}),
+      promptsDir: path.join(opts.dataDir, "prompts"),
+      ...(opts.flow ? { flow: opts.flow } : {}),
+      log,
+    });
+  let controller = await startCtl();
+  let controllerUp = true;
 
   // The simulated trunk: a SIP peer standing in for the public network.
   let trunkEp: YardlineEndpoint | undefined;
@@ -140,7 +150,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     trunkEp = createEndpoint({ userAgent: "Yardline lab trunk" });
     await trunkEp.transportCreate("udp", { host: opts.host, port: opts.trunkPort });
     const account = trunkEp.accountCreate({ idUri: `sip:trunk@${opts.host}` });
-    const calls = controller.calls;
+    // Through `lab`, so a restarted controller's calls are the ones watched.
+    const calls = () => lab.controller.calls;
     trunk = new SimTrunk(account, {
       endpoint: trunkEp,
       clock: new SystemClock(),
@@ -153,10 +164,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
             offEnd();
             resolve();
           };
-          const offMenu = calls.bus.on("call.awaitingAcceptance", ({ callId }) => {
-            if (calls.calls.session(callId)?.decision?.destination === number) done();
+          const svc = calls();
+          const offMenu = svc.bus.on("call.awaitingAcceptance", ({ callId }) => {
+            if (svc.calls.session(callId)?.decision?.destination === number) done();
           });
-          const offEnd = calls.bus.on("call.ended", (c) => {
+          const offEnd = svc.bus.on("call.ended", (c) => {
             if (c.numberCalled === number) done();
           });
         }),
@@ -241,11 +253,26 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       firmware = await startFirmware();
       lab.firmware = firmware;
     },
+    async stopController() {
+      if (!controllerUp) return;
+      controllerUp = false;
+      await controller.stop();
+    },
+    async startController() {
+      if (controllerUp) return;
+      controller = await startCtl();
+      controllerUp = true;
+      lab.controller = controller;
+      lab.httpUrl = controller.httpUrl;
+    },
+    settled() {
+      return controller.killSwitches.settled();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       await stopFirmware(firmware, "SIGTERM");
-      await controller.stop();
+      if (controllerUp) await controller.stop();
       await trunkEp?.libDestroy();
     },
   };
