@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { type KillView, KillSwitchPush, planBoard, scheduleOf } from "../../../controller/banks/kill-push.ts";
 import { BankServer } from "../../../controller/banks/server.ts";
 import { type ScheduleWindow, scheduleOpen } from "../../../controller/domain/schedule.ts";
@@ -102,7 +102,7 @@ for (const c of cases) {
 }
 
 /** The real board link and the real firmware daemon on the sim board, the view under the test's control. */
-async function setup(t: Parameters<typeof tempDir>[0], initial: KillView) {
+async function setup(t: ExecutionContext, initial: KillView) {
   const dir = await tempDir(t);
   const server = new BankServer();
   const port = await server.listen(0);
@@ -124,7 +124,9 @@ async function setup(t: Parameters<typeof tempDir>[0], initial: KillView) {
       onChange: (l) => {
         const f = () => l(null, "rules");
         listeners.add(f);
-        return () => listeners.delete(f);
+        return () => {
+          listeners.delete(f);
+        };
       },
     },
     load: async () => current,
