@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { BoardIo, HandsetIo } from "./board-io.ts";
 import type { BoardDescription, InputRef, OutputRef } from "./descriptions/types.ts";
 import type { EvdevDevice } from "./drivers/evdev.ts";
+import type { GpioCdevChip, GpioCdevOptions } from "./drivers/gpio-cdev.ts";
 import type { DigitalInput, DigitalOutput, I2cBus, Led } from "./drivers/interfaces.ts";
 import type { Mcp23017 } from "./drivers/mcp23017.ts";
 import type { SimLines } from "./sim/lines.ts";
@@ -13,6 +14,8 @@ export interface FactoryOptions {
   evdevWordSize?: 32 | 64;
   /** Opens an I2C bus; defaults to `i2c-bus` on /dev/i2c-N. Tests pass a register model. */
   openI2c?: (bus: number) => Promise<I2cBus>;
+  /** GPIO character devices: poll period, clock, and (tests) a fake node-libgpiod binding. */
+  gpioCdev?: GpioCdevOptions;
   /** Roots for sysfs, for tests. */
   sysfsGpioRoot?: string;
   ledsRoot?: string;
@@ -28,7 +31,7 @@ function wordSize(): 32 | 64 {
 
 /**
  * Opens a board from its description. Each backend module is imported only when a reference of
- * its kind appears, so the simulated board never loads onoff or i2c-bus (both optional
+ * its kind appears, so the simulated board never loads onoff, i2c-bus or node-libgpiod (optional
  * dependencies with native parts).
  */
 export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {}): Promise<BoardIo> {
@@ -37,6 +40,7 @@ export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {
   const evdevs = new Map<string, Promise<EvdevDevice>>();
   const buses = new Map<number, Promise<I2cBus>>();
   const expanders = new Map<string, Promise<Mcp23017>>();
+  const gpioChips = new Map<string, Promise<GpioCdevChip>>();
 
   const simLines = (): SimLines => {
     if (!opts.sim) throw new Error(`board "${desc.name}" names sim lines but no simulated board was given`);
@@ -53,6 +57,20 @@ export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {
         return dev;
       });
       evdevs.set(device, p);
+    }
+    return p;
+  };
+
+  const gpioChip = (chip: string): Promise<GpioCdevChip> => {
+    let p = gpioChips.get(chip);
+    if (!p) {
+      p = import("./drivers/gpio-cdev.ts").then(async ({ GpioCdevChip }) => {
+        const c = await GpioCdevChip.open(chip, opts.gpioCdev);
+        c.onError((e) => faults.push(e.message));
+        closers.push(() => c.close());
+        return c;
+      });
+      gpioChips.set(chip, p);
     }
     return p;
   };
@@ -119,6 +137,11 @@ export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {
       }
       case "mcp23017":
         return (await expander(r.expander)).input(r.pin, r.activeLow ?? false);
+      case "gpio-cdev":
+        return (await gpioChip(r.chip)).input(r.offset, {
+          ...(r.activeLow !== undefined ? { activeLow: r.activeLow } : {}),
+          ...(r.bias ? { bias: r.bias } : {}),
+        });
       case "sysfs-gpio": {
         const { openSysfsInput } = await import("./drivers/sysfs-gpio.ts");
         const i = await openSysfsInput(r.line, r.activeLow ?? false, opts.sysfsGpioRoot);
@@ -146,6 +169,8 @@ export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {
         return simLines().output(r.id);
       case "mcp23017":
         return (await expander(r.expander)).output(r.pin, r.activeLow ?? false);
+      case "gpio-cdev":
+        return (await gpioChip(r.chip)).output(r.offset, { activeLow: r.activeLow ?? false });
       case "sysfs-gpio": {
         const { openSysfsOutput } = await import("./drivers/sysfs-gpio.ts");
         const o = await openSysfsOutput(r.line, r.activeLow ?? false, opts.sysfsGpioRoot);

@@ -3,9 +3,17 @@
  * where every input and output is wired. The factory (`board/factory.ts`) reads it and loads
  * only the drivers it names, so a board without an I2C expander never imports `i2c-bus`.
  */
+import type { LineBias } from "../drivers/gpio-cdev.ts";
 
 /** Where a digital input comes from. `activeLow` inverts the electrical level. */
 export type InputRef =
+  /**
+   * A line of a GPIO character device (`/dev/gpiochipN`) through node-libgpiod: `chip` is a
+   * path, name, number or label (`gpiod_chip_open_lookup`), `offset` the line within the chip.
+   * `bias` asks the kernel for a pull-up/down (Linux ≥ 5.5), so a switch to ground needs no
+   * resistor on the board.
+   */
+  | { kind: "gpio-cdev"; chip: string; offset: number; activeLow?: boolean; bias?: LineBias }
   /** Legacy sysfs GPIO through `onoff` (line number as the kernel numbers it). */
   | { kind: "sysfs-gpio"; line: number; activeLow?: boolean }
   /** A key or switch code on a kernel input device (gpio-keys, matrix-keypad). */
@@ -17,6 +25,7 @@ export type InputRef =
 
 /** Where a digital output goes. */
 export type OutputRef =
+  | { kind: "gpio-cdev"; chip: string; offset: number; activeLow?: boolean }
   | { kind: "sysfs-gpio"; line: number; activeLow?: boolean }
   | { kind: "mcp23017"; expander: string; pin: number; activeLow?: boolean }
   /** `/sys/class/leds/<name>/brightness` (leds-gpio). */
