@@ -17,6 +17,7 @@ import { CallManager } from "./calls/call-manager.ts";
 import { DEFAULT_FLOW_CONFIG, type FlowConfig } from "./calls/call-session.ts";
 import { DomainCallPorts } from "./calls/domain-ports.ts";
 import { CallEventBus } from "./calls/events.ts";
+import { MONITOR_STATION_NAME, MonitorStations, monitorStationOf } from "./calls/monitor-stations.ts";
 import type { Bilingual, StationInfo } from "./calls/ports.ts";
 import { FileVault } from "./calls/vault.ts";
 import { SnapshotCache } from "./domain/load-snapshot.ts";
@@ -72,6 +73,8 @@ export interface CallService {
   readonly endpoint: Endpoint;
   readonly sipPort: number;
   readonly calls: CallManager;
+  /** Officers' monitoring stations, called and attached to calls on request. */
+  readonly monitors: MonitorStations;
   readonly bus: CallEventBus;
   readonly ports: DomainCallPorts;
   readonly prompts: PromptLibrary;
@@ -98,6 +101,14 @@ async function unsealedUnder(dir: string): Promise<string[]> {
  */
 export function bankPassword(secret: string, bankId: string): string {
   return createHmac("sha256", secret).update(bankId).digest("base64url").slice(0, 24);
+}
+
+/**
+ * A monitoring station's SIP password (account `monitor-<name>`), derived the same way as a
+ * phone bank's so no password table is kept: HMAC-SHA256(secret, "monitor-station:" + name).
+ */
+export function monitorStationPassword(secret: string, name: string): string {
+  return createHmac("sha256", secret).update(`monitor-station:${name}`).digest("base64url").slice(0, 24);
 }
 
 export async function startCallService(opts: CallServiceOptions): Promise<CallService> {
@@ -161,7 +172,10 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
   const realm = opts.realm ?? "yardline";
   endpoint.registrarStart(realm, (username) => {
     const station = ports.station(username);
-    return station ? { password: bankPassword(opts.sipSecret, station.bankId) } : undefined;
+    if (station) return { password: bankPassword(opts.sipSecret, station.bankId) };
+    return MONITOR_STATION_NAME.test(username)
+      ? { password: monitorStationPassword(opts.sipSecret, username) }
+      : undefined;
   });
   const host = opts.sip.publicAddress ?? opts.sip.host;
   const handsets: Account = endpoint.accountCreate({ idUri: `sip:controller@${host}` });
@@ -191,6 +205,21 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
   });
   calls.listen(handsets);
   calls.refuseInbound(trunkAccount);
+  // Monitoring stations are called from their own account; nothing may call in on it.
+  const monitorAccount: Account = endpoint.accountCreate({ idUri: `sip:monitoring@${host}` });
+  calls.refuseInbound(monitorAccount);
+  const monitors = new MonitorStations({
+    clock,
+    account: monitorAccount,
+    session: (callId) => calls.session(callId),
+    registered: (name) =>
+      endpoint
+        .registrations()
+        .filter((r) => monitorStationOf(r.aor) === name)
+        .sort((a, b) => b.expiresAt - a.expiresAt)[0]?.contact,
+    bus,
+    newId: () => randomUUID(),
+  });
   applyKillSwitches = () => {
     for (const live of calls.live()) {
       const session = calls.session(live.callId);
@@ -204,6 +233,7 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
     endpoint,
     sipPort,
     calls,
+    monitors,
     bus,
     ports,
     prompts,
@@ -212,6 +242,7 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
     recovered: { records, recordings },
     registrations: () => endpoint.registrations(),
     async stop() {
+      monitors.stopAll();
       await calls.stop();
       ports.stop();
       cache.stop();

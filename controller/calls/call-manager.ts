@@ -10,6 +10,7 @@ import type { Account, AudioMedia, Call } from "../../telephony/api.ts";
 import { CallSession, type FlowDeps } from "./call-session.ts";
 import { runCall } from "./call-flow.ts";
 import type { LiveCall } from "./events.ts";
+import type { MonitorHandle, MonitorMode } from "./monitor.ts";
 
 export interface GroupSelector {
   facilityId?: string;
@@ -94,8 +95,11 @@ export class CallManager {
     return n;
   }
 
-  /** Attaches a monitoring port to a call; returns the function that detaches it. */
-  monitor(callId: string, port: AudioMedia, mode: "silent" | "beep" | "barge"): () => void {
+  /**
+   * Attaches a monitoring port to a call; returns its handle (change mode, detach). Officers'
+   * stations are called and attached by MonitorStations (monitor-stations.ts).
+   */
+  monitor(callId: string, port: AudioMedia, mode: MonitorMode): MonitorHandle {
     const s = this.sessions.get(callId);
     if (!s || s.ended) throw new Error("no such call in progress");
     return s.attachMonitor(port, mode);

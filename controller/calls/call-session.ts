@@ -20,6 +20,7 @@ import type {
 import type { Clock, TimerHandle } from "../../telephony/clock.ts";
 import { DigitCollector } from "./digit-collector.ts";
 import type { CallEventBus, LiveCall } from "./events.ts";
+import { CallMonitors, type MonitorHandle, type MonitorMode, type MonitorView } from "./monitor.ts";
 import type {
   AllowedCall,
   CallerIdentity,
@@ -82,6 +83,8 @@ export interface FlowConfig {
   recordFromOffHook: boolean;
   /** Beep to the called party every N seconds while connected; 0 = off (spec: 1–20 s). */
   beepIntervalSec: number;
+  /** While a monitor is in beep mode, both parties hear the beep every N seconds (first one at once). */
+  monitorBeepIntervalSec: number;
   /** Branding overlays at random intervals; 0 = off. */
   brandingMinSec: number;
   brandingMaxSec: number;
@@ -111,6 +114,7 @@ export const DEFAULT_FLOW_CONFIG: FlowConfig = {
   acceptancePromptPlays: 3,
   recordFromOffHook: true,
   beepIntervalSec: 15,
+  monitorBeepIntervalSec: 10,
   brandingMinSec: 120,
   brandingMaxSec: 300,
   brandingLevel: 0.35,
@@ -183,8 +187,7 @@ export class CallSession {
   private readonly cleanups: Array<() => void | Promise<void>> = [];
   private recorder: AudioMediaRecorder | undefined;
   private recordingFile: string | undefined;
-  private readonly monitors = new Set<AudioMedia>();
-  private monitorBeep: ToneGenerator | undefined;
+  private monitorWiring: CallMonitors | undefined;
 
   constructor(deps: FlowDeps, handset: Call, station: StationInfo) {
     this.deps = deps;
@@ -207,7 +210,7 @@ export class CallSession {
       startedAt: deps.clock.now(),
       monitorable: true,
       chargeCents: 0,
-      monitors: 0,
+      monitors: [],
     };
   }
 
@@ -388,44 +391,37 @@ export class CallSession {
     if (file) await this.deps.vault.destroy(file);
   }
 
-  /** Attaches a monitoring port: it hears both parties; barge-in also speaks to both. */
-  attachMonitor(port: AudioMedia, mode: "silent" | "beep" | "barge"): () => void {
+  /**
+   * Attaches a monitoring port to the connected call (see monitor.ts for the modes). Refused
+   * for a privileged call (never monitorable) and before the called party has accepted: until
+   * then there is no conversation, and barging into the acceptance announcement would break
+   * the separation of the voice path.
+   */
+  attachMonitor(port: AudioMedia, mode: MonitorMode): MonitorHandle {
     if (!this.live.monitorable) throw new Error("this call may not be monitored");
-    if (this.state !== "connected" && this.state !== "announcing" && this.state !== "dialling") {
-      throw new Error("only calls that have reached the called party can be monitored");
-    }
-    const inmate = this.handsetPort();
-    inmate.startTransmit(port);
-    const called = this.trunkCall?.getAudioMedia();
-    called?.startTransmit(port);
-    if (mode === "barge") {
-      port.startTransmit(inmate);
-      if (called) port.startTransmit(called);
-    }
-    if (mode === "beep" && !this.monitorBeep) {
-      // Spec: monitoring "while making the inmate and called party aware ... through periodic beeps".
-      const beep = this.tone();
-      beep.startTransmit(inmate);
-      if (called) beep.startTransmit(called);
-      beep.play([{ freq1: 1400, onMs: 200, offMs: 9800, levelDbm0: -20 }], true);
-      this.monitorBeep = beep;
-    }
-    this.monitors.add(port);
-    this.live.monitors = this.monitors.size;
-    this.deps.bus.emit("call.updated", { ...this.live });
-    return () => {
-      if (!this.monitors.delete(port)) return;
-      inmate.stopTransmit(port);
-      called?.stopTransmit(port);
-      port.stopTransmit(inmate);
-      if (called) port.stopTransmit(called);
-      this.live.monitors = this.monitors.size;
-      if (this.monitors.size === 0 && this.monitorBeep) {
-        this.monitorBeep.stop();
-        this.monitorBeep = undefined;
-      }
-      if (!this.ended) this.deps.bus.emit("call.updated", { ...this.live });
-    };
+    if (this.state !== "connected" || this.ended) throw new Error("only connected calls can be monitored");
+    this.monitorWiring ??= new CallMonitors(
+      {
+        inmate: () => this.handsetPort(),
+        called: () => this.trunkPort(),
+        tone: () => this.tone(),
+        every: (ms, fn) => {
+          const h = this.every(ms, fn);
+          return () => {
+            this.deps.clock.clearInterval(h);
+            this.timers.delete(h);
+          };
+        },
+      },
+      this.deps.config.monitorBeepIntervalSec * 1000,
+    );
+    return this.monitorWiring.attach(port, mode);
+  }
+
+  /** Publishes the call's monitors on the live view. */
+  publishMonitors(monitors: MonitorView[]): void {
+    this.live.monitors = monitors.map((m) => ({ ...m }));
+    if (!this.ended) this.deps.bus.emit("call.updated", { ...this.live, monitors: this.live.monitors });
   }
 
   /** Everything that must happen however the call ended. Never throws. */

@@ -2,6 +2,7 @@
  * The typed bus between the call flow and its observers (call records, live view, alerts).
  * Every listener is wrapped: one failing observer never drops a call or another observer.
  */
+import type { MonitorView } from "./monitor.ts";
 import type { Bilingual } from "./ports.ts";
 
 export type CallPhase =
@@ -32,7 +33,20 @@ export interface LiveCall {
   /** Charge so far in cents (connected calls only). */
   chargeCents: number;
   denialReason?: string;
-  monitors: number;
+  /** Monitoring stations on the call (ringing or attached). */
+  monitors: MonitorView[];
+}
+
+/** A monitor ended: by an officer through the API, the station hanging up, the call ending, or a failure. */
+export interface MonitorEnded {
+  callId: string;
+  facilityId: string;
+  monitor: MonitorView;
+  /** The user who started it (audit actor for ends nobody asked for). */
+  startedById: string;
+  cause: "stopped" | "station-hung-up" | "station-unanswered" | "call-ended" | "failed";
+  /** In plain English, for the audit trail and the live view. */
+  reason: string;
 }
 
 export interface CallEventMap {
@@ -47,6 +61,7 @@ export interface CallEventMap {
   "fraud.extraDigits": { call: LiveCall; from: "inmate" | "called"; digits: string };
   "fraud.hookFlash": { call: LiveCall };
   "flow.error": { callId: string; step: string; error: string; fatal: boolean };
+  "monitor.ended": MonitorEnded;
 }
 
 export type CallEventName = keyof CallEventMap;

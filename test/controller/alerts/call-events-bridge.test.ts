@@ -18,7 +18,7 @@ const call: LiveCall = {
   numberCalled: "5551000",
   chargeCents: 0,
   monitorable: true,
-  monitors: 0,
+  monitors: [],
 };
 
 function harness() {

@@ -1,0 +1,127 @@
+/**
+ * Live monitoring of one call on the bridge (spec "Monitoring Requirements"): a monitoring port
+ * (in practice an officer's SIP phone, see monitor-stations.ts) is attached to a connected
+ * call in one of three modes, which can be changed while it stays attached:
+ *
+ * - silent: the port hears the inmate and the called party; nobody hears the port;
+ * - beep:   as silent, plus a periodic beep both parties hear ("making the inmate/ward and
+ *           called party aware of monitoring through the use of periodic beeps");
+ * - barge:  as silent, and both parties hear the port ("interrupt or barge in").
+ *
+ * Several ports may be attached to one call ("more than one (1) location simultaneously").
+ * One beep serves every beeping monitor of a call: two officers beeping do not double it.
+ */
+import type { AudioMedia, ToneGenerator } from "../../telephony/api.ts";
+
+export const MonitorModes = ["silent", "beep", "barge"] as const;
+export type MonitorMode = (typeof MonitorModes)[number];
+
+/** One monitor as the live view shows it. */
+export interface MonitorView {
+  monitorId: string;
+  mode: MonitorMode;
+  /** The station as the officer gave it: a registered station's name or a SIP URI. */
+  station: string;
+  /** Who started it (user name). */
+  startedBy: string;
+  startedAt: number;
+  /** `calling` while the station rings; `active` once it is attached to the call. */
+  state: "calling" | "active";
+}
+
+/** What the wiring needs from the call: its two legs and a beep source. */
+export interface MonitoredLegs {
+  inmate(): AudioMedia;
+  called(): AudioMedia;
+  /** A tone generator destroyed with the call. */
+  tone(): ToneGenerator;
+  /** Runs `fn` every `ms` until the call ends; returns the function that stops it. */
+  every(ms: number, fn: () => void): () => void;
+}
+
+export interface MonitorHandle {
+  readonly mode: MonitorMode;
+  setMode(mode: MonitorMode): void;
+  /** Detaches the port; later calls do nothing. */
+  detach(): void;
+}
+
+export class CallMonitors {
+  private readonly legs: MonitoredLegs;
+  private readonly beepIntervalMs: number;
+  private readonly attached = new Map<AudioMedia, MonitorMode>();
+  private beep: { tone: ToneGenerator; stop: () => void } | undefined;
+
+  constructor(legs: MonitoredLegs, beepIntervalMs: number) {
+    this.legs = legs;
+    this.beepIntervalMs = beepIntervalMs;
+  }
+
+  get size(): number {
+    return this.attached.size;
+  }
+
+  attach(port: AudioMedia, mode: MonitorMode): MonitorHandle {
+    if (this.attached.has(port)) throw new Error("this port is already monitoring the call");
+    const inmate = this.legs.inmate();
+    const called = this.legs.called();
+    inmate.startTransmit(port);
+    called.startTransmit(port);
+    this.attached.set(port, mode);
+    this.wire(port, undefined, mode);
+    const self = this;
+    return {
+      get mode() {
+        return self.attached.get(port) ?? mode;
+      },
+      setMode(next: MonitorMode) {
+        const prev = self.attached.get(port);
+        if (prev === undefined || prev === next) return;
+        self.attached.set(port, next);
+        self.wire(port, prev, next);
+      },
+      detach() {
+        const prev = self.attached.get(port);
+        if (prev === undefined) return;
+        self.attached.delete(port);
+        self.wire(port, prev, undefined);
+        inmate.stopTransmit(port);
+        called.stopTransmit(port);
+      },
+    };
+  }
+
+  /** Moves `port` from mode `prev` to `next` (undefined = not attached). */
+  private wire(port: AudioMedia, prev: MonitorMode | undefined, next: MonitorMode | undefined): void {
+    const inmate = this.legs.inmate();
+    const called = this.legs.called();
+    if (prev === "barge" && next !== "barge") {
+      port.stopTransmit(inmate);
+      port.stopTransmit(called);
+    }
+    if (next === "barge" && prev !== "barge") {
+      port.startTransmit(inmate);
+      port.startTransmit(called);
+    }
+    this.updateBeep();
+  }
+
+  private updateBeep(): void {
+    const wanted = [...this.attached.values()].includes("beep");
+    if (wanted && !this.beep) {
+      const tone = this.legs.tone();
+      tone.startTransmit(this.legs.inmate());
+      tone.startTransmit(this.legs.called());
+      // First beep at once, so both parties know from the moment monitoring begins.
+      tone.play("beep", false);
+      const stop = this.legs.every(this.beepIntervalMs, () => tone.play("beep", false));
+      this.beep = { tone, stop };
+    } else if (!wanted && this.beep) {
+      this.beep.stop();
+      this.beep.tone.stop();
+      this.beep.tone.stopTransmit(this.legs.inmate());
+      this.beep.tone.stopTransmit(this.legs.called());
+      this.beep = undefined;
+    }
+  }
+}
