@@ -164,7 +164,7 @@ export async function startController(cfg: ControllerConfig): Promise<Controller
       clock,
       access,
       domain: ds,
-      live: { calls: calls.calls, events: calls.bus, banks },
+      live: { calls: calls.calls, events: calls.bus, banks, monitors: calls.monitors },
       recordings: { dir: path.join(cfg.dataDir, "recordings") },
       alerts,
       alertConfig,
