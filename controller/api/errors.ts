@@ -19,6 +19,9 @@ export const ErrorCodes = {
   payloadTooLarge: "payload_too_large",
   internal: "internal",
   unavailable: "unavailable",
+  /** Live monitoring: a privileged call (never monitored) and a station that cannot be called. */
+  callNotMonitorable: "call_not_monitorable",
+  stationUnavailable: "station_unavailable",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

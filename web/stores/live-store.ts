@@ -6,6 +6,7 @@ import { batch, signal } from "@preact/signals";
 import type { AlertView, LiveMessage } from "../../controller/alerts/alert-routes.ts";
 import type { LiveFeedMessage } from "../../controller/api/routes/live-routes.ts";
 import type { LiveCall } from "../../controller/calls/events.ts";
+import type { MonitorView } from "../../controller/calls/monitor.ts";
 
 function socketUrl(path: string): string {
   return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${path}`;
@@ -34,6 +35,8 @@ export function createLiveStore() {
   const alerts = signal<AlertView[]>([]);
   const connected = signal(false);
   const raisedCount = signal(0);
+  /** Monitors that ended without the viewer asking (station hung up, call ended), newest first. */
+  const monitorEnds = signal<Array<{ callId: string; monitor: MonitorView; reason: string }>>([]);
   const sockets: WebSocket[] = [];
 
   function connectCalls() {
@@ -47,6 +50,13 @@ export function createLiveStore() {
     };
     ws.onmessage = (ev) => {
       const m = JSON.parse(String(ev.data)) as LiveFeedMessage;
+      if (m.type === "monitor-ended") {
+        monitorEnds.value = [{ callId: m.callId, monitor: m.monitor, reason: m.reason }, ...monitorEnds.value].slice(
+          0,
+          5,
+        );
+        return;
+      }
       batch(() => {
         const next = new Map(m.type === "snapshot" ? [] : calls.value);
         if (m.type === "snapshot") for (const c of m.calls) next.set(c.callId, c);
@@ -76,6 +86,7 @@ export function createLiveStore() {
     alerts,
     connected,
     raisedCount,
+    monitorEnds,
     start(opts: { calls: boolean; alerts: boolean; sound: boolean }) {
       if (opts.calls) connectCalls();
       if (opts.alerts) connectAlerts(opts.sound);

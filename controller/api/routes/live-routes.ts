@@ -18,6 +18,7 @@ import { audit, type DomainContext } from "../domain-context.ts";
 import { principalOf } from "../plugins/auth.ts";
 import { errorResponses, IdParams } from "../schemas/common.ts";
 import { TerminateGroupBody } from "../schemas/domain.ts";
+import { type LiveMonitorControl, monitorRoutes } from "./monitor-routes.ts";
 
 /** What the live routes need from the call manager (controller/calls/call-manager.ts). */
 export interface LiveCallControl {
@@ -44,6 +45,8 @@ export interface LiveDeps {
   calls: LiveCallControl;
   events: CallEventSource;
   banks?: BankHealthSource;
+  /** Monitoring stations (controller/calls/monitor-stations.ts); without them, no monitor routes. */
+  monitors?: LiveMonitorControl;
 }
 
 /** The live feed's messages, one JSON object per change. */
@@ -51,12 +54,15 @@ export type LiveFeedMessage =
   | { type: "snapshot"; calls: LiveCall[] }
   | { type: "call"; call: LiveCall }
   | { type: "ended"; call: LiveCall; ending: string }
-  | { type: "denied"; call: LiveCall; reason: string };
+  | { type: "denied"; call: LiveCall; reason: string }
+  /** A monitor ended without the viewer asking (station hung up or did not answer, call ended). */
+  | { type: "monitor-ended"; callId: string; monitor: LiveCall["monitors"][number]; cause: string; reason: string };
 
 const viewPerms = [P.menuLiveCalls, P.menuDashboard];
 
 export async function liveRoutes(app: FastifyInstance, ctx: DomainContext & { live: LiveDeps }): Promise<void> {
-  const { calls, events, banks } = ctx.live;
+  const { calls, events, banks, monitors } = ctx.live;
+  if (monitors) await monitorRoutes(app, { ...ctx, monitor: { calls, monitors, events } });
   const tags = ["live calls"];
   const visible = (p: Principal) => (c: LiveCall) => canSeeFacility(p, c.facilityId);
 
@@ -183,6 +189,12 @@ export async function liveRoutes(app: FastifyInstance, ctx: DomainContext & { li
         events.on("call.updated", (c) => see(c) && send({ type: "call", call: c })),
         events.on("call.ended", (c) => see(c) && send({ type: "ended", call: c, ending: c.ending })),
         events.on("call.denied", (d) => see(d.call) && send({ type: "denied", call: d.call, reason: d.reason.en })),
+        events.on(
+          "monitor.ended",
+          (e) =>
+            canSeeFacility(p, e.facilityId) &&
+            send({ type: "monitor-ended", callId: e.callId, monitor: e.monitor, cause: e.cause, reason: e.reason }),
+        ),
       ];
       const stop = () => {
         for (const off of offs.splice(0)) off();

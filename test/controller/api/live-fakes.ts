@@ -4,7 +4,10 @@
  * placing SIP calls.
  */
 import type { LiveCallControl } from "../../../controller/api/routes/live-routes.ts";
-import { CallEventBus, type LiveCall } from "../../../controller/calls/events.ts";
+import type { LiveMonitorControl } from "../../../controller/api/routes/monitor-routes.ts";
+import { CallEventBus, type LiveCall, type MonitorEnded } from "../../../controller/calls/events.ts";
+import type { MonitorMode, MonitorView } from "../../../controller/calls/monitor.ts";
+import { MonitorError, type MonitorRequest } from "../../../controller/calls/monitor-stations.ts";
 
 export class FakeCalls implements LiveCallControl {
   readonly bus = new CallEventBus();
@@ -27,7 +30,7 @@ export class FakeCalls implements LiveCallControl {
       monitorable: true,
       recorderChannel: 3,
       chargeCents: 21,
-      monitors: 0,
+      monitors: [],
       ...call,
     };
     this.calls.set(c.callId, c);
@@ -62,5 +65,112 @@ export class FakeCalls implements LiveCallControl {
       if (this.terminate(c.callId, by)) n++;
     }
     return n;
+  }
+}
+
+/**
+ * A stand-in for the monitoring stations over FakeCalls: refuses as the real one does
+ * (unknown call, privileged, not connected, unregistered station name), "answers" each station
+ * on the next tick, and publishes each call's monitors on the bus.
+ */
+export class FakeMonitors implements LiveMonitorControl {
+  private readonly fake: FakeCalls;
+  private readonly byCall = new Map<string, MonitorView[]>();
+  private next = 0;
+  /** Station names that count as registered. */
+  readonly registered = new Set<string>(["monitor-desk-1"]);
+  readonly requests: MonitorRequest[] = [];
+
+  constructor(fake: FakeCalls) {
+    this.fake = fake;
+    fake.bus.on("call.ended", (c) => {
+      for (const m of this.byCall.get(c.callId) ?? []) this.ended(c, m, "call-ended", "The monitored call ended");
+      this.byCall.delete(c.callId);
+    });
+  }
+
+  start(req: MonitorRequest): MonitorView {
+    const call = this.fake.calls.get(req.callId);
+    if (!call) throw new MonitorError("no-call", "no such call in progress");
+    if (!call.monitorable) throw new MonitorError("not-monitorable", "privileged calls are never monitored");
+    if (call.phase !== "connected") throw new MonitorError("not-connected", "not connected");
+    if (!/^sips?:/.test(req.station) && !this.registered.has(req.station)) {
+      throw new MonitorError("unknown-station", `monitoring station ${req.station} is not registered`);
+    }
+    this.requests.push(req);
+    const m: MonitorView = {
+      monitorId: `mon-${++this.next}`,
+      mode: req.mode,
+      station: req.station,
+      startedBy: req.by.username,
+      startedAt: Date.now(),
+      state: "calling",
+    };
+    this.byCall.set(req.callId, [...(this.byCall.get(req.callId) ?? []), m]);
+    this.publish(req.callId);
+    setTimeout(() => {
+      if (!this.byCall.get(req.callId)?.includes(m)) return;
+      m.state = "active";
+      this.publish(req.callId);
+    }, 0);
+    return { ...m };
+  }
+
+  setMode(callId: string, monitorId: string, mode: MonitorMode): MonitorView {
+    const m = this.find(callId, monitorId);
+    m.mode = mode;
+    this.publish(callId);
+    return { ...m };
+  }
+
+  stop(callId: string, monitorId: string): MonitorView {
+    const m = this.find(callId, monitorId);
+    this.byCall.set(
+      callId,
+      (this.byCall.get(callId) ?? []).filter((x) => x !== m),
+    );
+    this.publish(callId);
+    return { ...m };
+  }
+
+  list(callId: string): MonitorView[] {
+    return (this.byCall.get(callId) ?? []).map((m) => ({ ...m }));
+  }
+
+  /** The station hangs up. */
+  hangUp(callId: string, monitorId: string): void {
+    const m = this.find(callId, monitorId);
+    this.byCall.set(
+      callId,
+      (this.byCall.get(callId) ?? []).filter((x) => x !== m),
+    );
+    this.publish(callId);
+    const call = this.fake.calls.get(callId);
+    if (call) this.ended(call, m, "station-hung-up", "The monitoring station hung up");
+  }
+
+  private ended(call: LiveCall, m: MonitorView, cause: MonitorEnded["cause"], reason: string): void {
+    const req = this.requests.find((r) => r.callId === call.callId && r.station === m.station);
+    this.fake.bus.emit("monitor.ended", {
+      callId: call.callId,
+      facilityId: call.facilityId,
+      monitor: { ...m },
+      startedById: req?.by.userId ?? "",
+      cause,
+      reason,
+    });
+  }
+
+  private find(callId: string, monitorId: string): MonitorView {
+    const m = this.byCall.get(callId)?.find((x) => x.monitorId === monitorId);
+    if (!m) throw new MonitorError("no-monitor", "no such monitor on this call");
+    return m;
+  }
+
+  private publish(callId: string): void {
+    const call = this.fake.calls.get(callId);
+    if (!call) return;
+    call.monitors = this.list(callId);
+    this.fake.bus.emit("call.updated", { ...call });
   }
 }
