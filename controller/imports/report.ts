@@ -32,25 +32,34 @@ export interface ImportOptions {
 /** Validated rows ready to write, or a row's rejection. */
 export type Checked<T> = { ok: true; line: number; value: T } | { ok: false; line: number; reason: string };
 
-/**
- * The shared tail of every import: refuse or proceed, then write in batches inside one
- * transaction, reporting progress. `write` gets each batch.
- */
-export async function runImport<T>(
-  db: Kysely<DomainDb>,
-  kind: string,
-  checked: Checked<T>[],
-  opts: ImportOptions,
-  write: (tx: Transaction<DomainDb>, batch: T[]) => Promise<void>,
-  started = performance.now(),
-): Promise<ImportReport> {
-  const total = checked.length;
+/** Rows checked and ready: the good ones to write, the rejected ones to report. */
+export interface CheckedRows<T> {
+  good: T[];
+  rejected: RejectedRow[];
+  total: number;
+}
+
+export function splitChecked<T>(checked: Checked<T>[]): CheckedRows<T> {
   const rejected: RejectedRow[] = [];
   const good: T[] = [];
   for (const c of checked) {
     if (c.ok) good.push(c.value);
     else rejected.push({ line: c.line, reason: c.reason });
   }
+  return { good, rejected, total: checked.length };
+}
+
+/**
+ * Refuses the import (DomainError "import-rejected" carrying the report) when a row was
+ * rejected and the caller did not accept a partial import; otherwise returns the report to fill.
+ */
+export function reportOrRefuse(
+  kind: string,
+  rows: CheckedRows<unknown>,
+  opts: { acceptPartial?: boolean },
+  started: number,
+): ImportReport {
+  const { total, rejected } = rows;
   const report: ImportReport = { kind, total, written: 0, rejected, committed: false, ms: 0 };
   if (rejected.length > 0 && !opts.acceptPartial) {
     report.ms = performance.now() - started;
@@ -61,6 +70,34 @@ export async function runImport<T>(
       report,
     );
   }
+  return report;
+}
+
+/**
+ * The shared tail of the imports that run in the caller's thread: refuse or proceed, then
+ * write in batches inside one transaction, reporting progress. `write` gets each batch.
+ */
+export async function runImport<T>(
+  db: Kysely<DomainDb>,
+  kind: string,
+  checked: Checked<T>[],
+  opts: ImportOptions,
+  write: (tx: Transaction<DomainDb>, batch: T[]) => Promise<void>,
+  started = performance.now(),
+): Promise<ImportReport> {
+  return runChecked(db, kind, splitChecked(checked), opts, write, started);
+}
+
+export async function runChecked<T>(
+  db: Kysely<DomainDb>,
+  kind: string,
+  rows: CheckedRows<T>,
+  opts: ImportOptions,
+  write: (tx: Transaction<DomainDb>, batch: T[]) => Promise<void>,
+  started = performance.now(),
+): Promise<ImportReport> {
+  const report = reportOrRefuse(kind, rows, opts, started);
+  const { good, total } = rows;
   const batch = opts.batchSize ?? 1000;
   const skipped = total - good.length;
   opts.onProgress?.(skipped, total);

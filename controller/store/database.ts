@@ -26,6 +26,8 @@ export interface Store<DB> {
    * write inside a Kysely transaction callback is part of that transaction.
    */
   readonly sqlite?: SQLite.Database;
+  /** How it was opened, so a worker thread can open its own connection to the same database. */
+  readonly config?: StoreConfig;
   close(): Promise<void>;
 }
 
@@ -39,10 +41,10 @@ export async function openStore<DB>(cfg: StoreConfig): Promise<Store<DB>> {
     await db.destroy();
     throw err;
   }
-  return { db, dialect: cfg.kind, ...(sqlite ? { sqlite } : {}), close: () => db.destroy() };
+  return { db, dialect: cfg.kind, ...(sqlite ? { sqlite } : {}), config: cfg, close: () => db.destroy() };
 }
 
-function openSqlite(file: string): SQLite.Database {
+export function openSqlite(file: string): SQLite.Database {
   const db = new SQLite(file);
   // WAL: readers (reports, the UI) never block the call path's writes.
   db.pragma("journal_mode = WAL");

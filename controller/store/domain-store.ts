@@ -31,6 +31,8 @@ export interface DomainStore {
   /** SQLite only: the native handle for prepared-statement bulk paths (bulk.ts). */
   readonly sqlite?: SQLiteDatabase;
   readonly dialect: Dialect;
+  /** How the database was opened: imports open their own connection from it in a worker thread. */
+  readonly config?: StoreConfig;
   /** Secret for PIN hashing (HMAC-SHA256); see docs/controller-domain.md "PINs". */
   readonly pinKey: Buffer;
   onChange(listener: ChangeListener): () => void;
@@ -53,6 +55,7 @@ export async function domainStoreOf<DB>(store: Store<DB>, opts: DomainStoreOptio
     raw: store.db as unknown as Kysely<unknown>,
     ...(store.sqlite ? { sqlite: store.sqlite } : {}),
     dialect: store.dialect,
+    ...(store.config ? { config: store.config } : {}),
     pinKey,
     onChange(listener) {
       listeners.add(listener);

@@ -134,6 +134,14 @@ export interface BlockedNumbersTable {
   createdAt: number;
 }
 
+/** An import still writing: its rows' ids start with `id` (controller/store/import-runs.ts). */
+export interface ImportRunsTable {
+  id: string;
+  kind: string;
+  facilityId: string | null;
+  startedAt: number;
+}
+
 export interface HotNumbersTable {
   id: string;
   facilityId: string | null;
@@ -242,6 +250,7 @@ export interface DomainDb {
   approvedNumbers: ApprovedNumbersTable;
   scheduleWindows: ScheduleWindowsTable;
   blockedNumbers: BlockedNumbersTable;
+  importRuns: ImportRunsTable;
   hotNumbers: HotNumbersTable;
   privilegedNumbers: PrivilegedNumbersTable;
   npaNxx: NpaNxxTable;

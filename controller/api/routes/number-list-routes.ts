@@ -1,22 +1,14 @@
 /**
- * Blocked, hot and privileged numbers, and the blocked-number CSV import with progress.
+ * Blocked, hot and privileged numbers, and the blocked-number CSV import with progress. The
+ * import runs in a worker thread (controller/imports/import-thread.ts); its job here follows the
+ * worker's progress messages.
  */
 import type { FastifyInstance } from "fastify";
-import type {
-  KyselyPlugin,
-  PluginTransformQueryArgs,
-  PluginTransformResultArgs,
-  QueryResult,
-  RootOperationNode,
-  UnknownRow,
-} from "kysely";
 import { Permissions as P } from "../../access/permissions.ts";
-import { DomainError } from "../../domain/errors.ts";
 import {
   addBlock,
   addHotNumber,
   addPrivilegedNumber,
-  blockRowOf,
   listBlocks,
   listHotNumbers,
   listPrivilegedNumbers,
@@ -24,8 +16,9 @@ import {
   removeHotNumber,
   removePrivilegedNumber,
 } from "../../domain/numbers.ts";
-import { importBlockedNumbers } from "../../imports/blocked-numbers.ts";
-import { parseCsvObjects } from "../../imports/csv.ts";
+import { assertBlockedImportTarget } from "../../imports/blocked-numbers.ts";
+import { importBlockedNumbersInWorker } from "../../imports/import-thread.ts";
+import { recoverInterruptedImports } from "../../store/import-store.ts";
 import { audit, type DomainContext, requestScope } from "../domain-context.ts";
 import { badRequest, notFound } from "../errors.ts";
 import type { ImportJobs } from "../import-jobs.ts";
@@ -41,78 +34,18 @@ import {
   PrivilegedBody,
 } from "../schemas/domain.ts";
 
-/**
- * Lets the event loop breathe after every query of an import, so progress polls (and every
- * other request) are answered while a large file is written batch by batch.
- */
-class YieldAfterEachQuery implements KyselyPlugin {
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return args.node;
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    await new Promise((resolve) => setImmediate(resolve));
-    return args.result;
-  }
-}
-
-/**
- * Checks every row of a blocked-number CSV the way the import will (same parser, same row
- * rules), a slice at a time with the event loop free in between, reporting progress. The
- * import itself then checks again and writes all or nothing; this pass is what lets the UI
- * show a moving bar and a refused file's lines before anything is written.
- */
-async function checkBlockedCsv(
-  csv: string,
-  facilityId: string | null,
-  setBy: string,
-  at: number,
-  onProgress: (done: number, total: number) => void,
-): Promise<{ rows: { line: number; reason: string }[]; bad: number; total: number }> {
-  const total = Math.max(0, csv.split("\n").filter((l) => l.trim() !== "").length - 1);
-  const rows: { line: number; reason: string }[] = [];
-  let done = 0;
-  let bad = 0;
-  onProgress(0, total);
-  for (const { line, row } of parseCsvObjects(csv)) {
-    try {
-      const category = row.category || "specific";
-      if (category !== "general" && category !== "specific")
-        throw new Error(`category "${category}" is not general or specific`);
-      if (!row.reason) throw new Error("reason is empty");
-      blockRowOf(
-        {
-          facilityId,
-          kind: row.range_end ? "range" : "number",
-          number: row.number ?? "",
-          category,
-          reason: row.reason,
-          setBy: row.set_by || setBy,
-          ...(row.range_end ? { rangeEnd: row.range_end } : {}),
-        },
-        at,
-      );
-    } catch (err) {
-      bad++;
-      if (rows.length < 200) rows.push({ line, reason: err instanceof Error ? err.message : String(err) });
-    }
-    done++;
-    if (done % checkSlice === 0) {
-      onProgress(done, total);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-  onProgress(done, done);
-  return { rows, bad, total: done };
-}
-
-/** Rows checked between two turns of the event loop. */
-const checkSlice = 1000;
-
 export async function numberListRoutes(app: FastifyInstance, ctx: DomainContext & { jobs: ImportJobs }): Promise<void> {
   const tags = ["number lists"];
   const view = [P.menuNumberLists];
   const entry = P.entryNumberLists;
   const now = () => ctx.clock.now();
+
+  // An import cut off by a stop of the controller left rows behind: take them out before any
+  // new import starts (controller/store/import-store.ts).
+  for (const run of await recoverInterruptedImports(ctx.ds.db)) {
+    app.log.warn({ run }, "took out the rows of an import left unfinished");
+    ctx.ds.changed(run.facilityId, "blocks");
+  }
 
   // CSV bodies arrive as text; a 500,000-row list is about 20 MB.
   app.addContentTypeParser(
@@ -303,43 +236,31 @@ export async function numberListRoutes(app: FastifyInstance, ctx: DomainContext 
       const facilityId = q.agencyWide ? null : (q.facilityId ?? null);
       // Check the target before accepting the job, so a cross-facility import is refused at once.
       if (facilityId !== null && !scope.has(facilityId)) throw notFound("facility");
+      await assertBlockedImportTarget(ctx.ds, scope, facilityId);
+      const config = ctx.ds.config;
+      if (!config)
+        throw new Error(
+          "the domain store was opened without its configuration: imports cannot open their own connection",
+        );
       const csv = request.body;
-      const ds = { ...ctx.ds, db: ctx.ds.db.withPlugin(new YieldAfterEachQuery()) };
-      // About a hundred progress steps whatever the file's size (200 to 5,000 rows a batch).
-      const lines = csv.split("\n").length;
-      const batchSize = Math.min(5000, Math.max(200, Math.ceil(lines / 100)));
+      const target = { facilityId, setBy: p.username, now: now() };
       const job = ctx.jobs.start(
         p.userId,
         "blocked numbers",
         async (onProgress) => {
-          const rejected = await checkBlockedCsv(csv, facilityId, p.username, now(), (d, total) =>
-            onProgress("checking", d, total),
-          );
-          if (rejected.bad > 0 && !q.acceptPartial) {
-            throw new DomainError(
-              "import-rejected",
-              `blocked numbers import refused: ${rejected.bad} rows rejected, nothing written`,
-              {
-                kind: "blocked numbers",
-                total: rejected.total,
-                written: 0,
-                rejected: rejected.rows,
-                committed: false,
-                ms: 0,
+          let wrote = false;
+          try {
+            return await importBlockedNumbersInWorker(
+              { config, csv, target, ...(q.acceptPartial ? { acceptPartial: true } : {}) },
+              (phase, done, total) => {
+                if (phase === "writing") wrote = true;
+                onProgress(phase, done, total);
               },
             );
+          } finally {
+            // Rows written (or written and taken out again) change what calls are decided on.
+            if (wrote) ctx.ds.changed(facilityId, "blocks");
           }
-          return importBlockedNumbers(
-            ds,
-            scope,
-            csv,
-            { facilityId, setBy: p.username, now: now() },
-            {
-              onProgress: (d, total) => onProgress("writing", d, total),
-              batchSize,
-              ...(q.acceptPartial ? { acceptPartial: true } : {}),
-            },
-          );
         },
         async (done) => {
           await audit(ctx, request, "block.import", "blocked_number", done.id, facilityId, null, {
