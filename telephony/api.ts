@@ -165,6 +165,58 @@ export interface AudioMediaRecorder {
   close(): Promise<number>;
 }
 
+/**
+ * A sound device as a port on the bridge (pjsua2 ExtraAudioDevice: one of several sound devices
+ * active at once, here one per handset). What the bridge sends to the port is played on the
+ * playback device (the earpiece); what the capture device records (the microphone) is the
+ * port's audio into the bridge. 8 kHz, 16-bit mono, 20 ms frames, like every other port.
+ */
+export interface SoundDeviceConfig {
+  /** ALSA PCM the port's audio is played to, e.g. "plughw:CARD=Handset1,DEV=0"; none = capture only. */
+  playbackDevice?: string;
+  /** ALSA PCM the port's audio comes from; none = playback only. */
+  captureDevice?: string;
+  /**
+   * Most audio held between the device and the bridge, each way, in ms (default 200). Beyond it
+   * the oldest captured audio, or the newest audio for playback, is dropped and counted: a
+   * stalled device never turns into growing delay on a call.
+   */
+  maxBufferMs?: number;
+  /** Restarts of a device process that exits by itself before it is reported as failed (default 3 a minute). */
+  maxRestarts?: number;
+}
+
+export interface SoundDeviceFault {
+  direction: "playback" | "capture";
+  device: string;
+  /** What went wrong, in words (the ALSA message when there is one). */
+  message: string;
+  /** false: being restarted; true: given up, the direction is silent until closed and opened again. */
+  fatal: boolean;
+}
+
+export interface SoundDeviceStats {
+  framesPlayed: number;
+  framesCaptured: number;
+  /** Frames for playback dropped because the device did not keep up. */
+  playbackDropped: number;
+  /** Captured frames dropped because the bridge did not take them in time. */
+  captureDropped: number;
+  restarts: number;
+}
+
+export interface ExtraAudioDevice extends AudioMedia {
+  readonly config: SoundDeviceConfig;
+  /** Starts the devices; rejects with the device's own error when one cannot be opened. */
+  open(): Promise<void>;
+  /** Stops the devices (playback drains what it holds) and takes the port off the bridge. */
+  close(): Promise<void>;
+  isOpened(): boolean;
+  stats(): SoundDeviceStats;
+  on(event: "fault", listener: (fault: SoundDeviceFault) => void): this;
+  off(event: string, listener: (...args: never[]) => void): this;
+}
+
 export interface ToneDescriptor {
   freq1: number;
   freq2?: number;
@@ -243,6 +295,8 @@ export interface Endpoint {
   createPlayer(): AudioMediaPlayer;
   createRecorder(file: string): Promise<AudioMediaRecorder>;
   createToneGenerator(): ToneGenerator;
+  /** A sound device as a bridge port (pjsua2 ExtraAudioDevice); call `open()` to start it. */
+  createExtraAudioDevice(cfg: SoundDeviceConfig): ExtraAudioDevice;
   /** Stops every call, transport and timer. */
   libDestroy(): Promise<void>;
 }

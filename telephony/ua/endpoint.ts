@@ -15,14 +15,18 @@ import type {
   AudioMediaPlayer,
   AudioMediaRecorder,
   Endpoint,
+  ExtraAudioDevice,
   EndpointConfig,
   Registration,
   RegistrarLookup,
+  SoundDeviceConfig,
   ToneGenerator,
   TransportConfig,
   TransportType,
 } from "../api.ts";
+import { AlsaSoundDevice } from "../audio-device/alsa-device.ts";
 import { SystemClock } from "../clock.ts";
+import type { ConferenceBridge } from "../media/bridge.ts";
 import { createMediaEngine } from "../media/engine.ts";
 import type { MediaEngine } from "../media/engine-types.ts";
 import type { IncomingInvite } from "../sip/incoming-invite.ts";
@@ -72,6 +76,7 @@ class SipEndpoint implements YardlineEndpoint {
   private registrar: Registrar | undefined;
   private readonly accounts: SipAccount[] = [];
   private readonly calls = new Set<SipCall>();
+  private readonly soundDevices = new Set<ExtraAudioDevice>();
   private callSeq = 0;
   private destroyed = false;
 
@@ -217,8 +222,22 @@ class SipEndpoint implements YardlineEndpoint {
     return this.engineNow().createToneGenerator();
   }
 
+  /** A sound device (ALSA, through aplay/arecord) on the engine's bridge; see telephony/audio-device. */
+  createExtraAudioDevice(dcfg: SoundDeviceConfig): ExtraAudioDevice {
+    const bridge = (this.engineNow() as MediaEngine & { bridge?: ConferenceBridge }).bridge;
+    if (!bridge) throw new Error("createExtraAudioDevice: this media engine has no conference bridge to put a sound device on");
+    const dev = new AlsaSoundDevice(bridge, dcfg, {
+      clock: this.clock,
+      log: (msg, data) => this.log("warn", msg, data),
+    });
+    this.soundDevices.add(dev);
+    return dev;
+  }
+
   async libDestroy(): Promise<void> {
     if (this.destroyed) return;
+    await Promise.all([...this.soundDevices].map((d) => d.close().catch(() => undefined)));
+    this.soundDevices.clear();
     for (const acc of this.accounts) acc.stop();
     for (const call of [...this.calls]) call.terminate();
     // Let the BYEs and CANCELs just queued reach their sockets before those close.

@@ -1,0 +1,400 @@
+/**
+ * A handset's sound device on the conference bridge (pjsua2 ExtraAudioDevice), through ALSA's
+ * command-line tools: `aplay` plays what the bridge sends to the port, `arecord` captures what
+ * the port gives the bridge, both as raw S16_LE, 8 kHz mono on a pipe (alsa-utils; no native
+ * addon, and alsa-lib does every format and rate conversion through the `plug` layer).
+ *
+ * - Frames: the bridge ticks every 20 ms; each tick writes one 160-sample frame (320 bytes) to
+ *   aplay's stdin, silence included, so the device never starves while a call is quiet, and
+ *   takes one frame of captured audio when arecord has given one.
+ * - Backpressure: playback looks at what is still queued on aplay's stdin; past `maxBufferMs`
+ *   the new frame is dropped and counted (a device that stalls costs audio, never growing delay).
+ *   Capture keeps at most `maxBufferMs` of audio; past it the oldest frames are dropped and
+ *   counted, so a late bridge hears the newest audio. The pipe itself holds up to 64 KiB (4 s at
+ *   16 kB/s), which is why capture does not pause the pipe to push back: that would turn a
+ *   stall into seconds of delay on the call.
+ * - Faults: a process that exits by itself is restarted after `restartDelayMs`, up to
+ *   `maxRestarts` in `restartWindowMs`, each restart reported as a non-fatal fault; past that a
+ *   fatal fault is reported and that direction stays silent. ALSA's own message (the last lines
+ *   aplay/arecord wrote to stderr) is in every fault and error.
+ * - Stop: playback's stdin is ended so aplay plays what it holds and exits; arecord gets
+ *   SIGTERM. Either is killed if it has not exited within `stopTimeoutMs`.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { endianness } from "node:os";
+import type { AudioMedia, ExtraAudioDevice, SoundDeviceConfig, SoundDeviceFault, SoundDeviceStats } from "../api.ts";
+import { type Clock, SystemClock, type TimerHandle } from "../clock.ts";
+import { type BridgePort, type ConferenceBridge, FRAME_SAMPLES, TICK_MS } from "../media/bridge.ts";
+import { Emitter } from "../media/emitter.ts";
+
+export const SAMPLE_RATE = 8000;
+export const FRAME_BYTES = FRAME_SAMPLES * 2;
+const LITTLE_ENDIAN = endianness() === "LE";
+
+export const DEFAULT_MAX_BUFFER_MS = 200;
+export const DEFAULT_MAX_RESTARTS = 3;
+
+/**
+ * ALSA buffer of 4 periods of one tick each: 80 ms of device latency, enough to ride over a
+ * late bridge tick on a loaded board; aplay starts playing once it is full.
+ */
+const PERIOD_US = TICK_MS * 1000;
+const BUFFER_US = 4 * PERIOD_US;
+
+export interface AlsaDeviceOptions {
+  clock?: Clock;
+  /** Environment of aplay/arecord (tests point ALSA_CONFIG_PATH at a `file`-plugin config). */
+  env?: NodeJS.ProcessEnv;
+  aplay?: string;
+  arecord?: string;
+  /** How long a started process must stay up before `open()` counts it as running. Default 300 ms. */
+  settleMs?: number;
+  restartDelayMs?: number;
+  restartWindowMs?: number;
+  stopTimeoutMs?: number;
+  log?: (msg: string, data?: unknown) => void;
+}
+
+/** A sound device that could not be opened: `device` and ALSA's words in the message. */
+export class SoundDeviceError extends Error {
+  override readonly name = "SoundDeviceError";
+  readonly code = "SOUND_DEVICE_UNAVAILABLE";
+  readonly device: string;
+  readonly direction: "playback" | "capture";
+  constructor(direction: "playback" | "capture", device: string, why: string, cause?: unknown) {
+    super(`${device}: ALSA ${direction} device not opened: ${why}`, { cause });
+    this.device = device;
+    this.direction = direction;
+  }
+}
+
+type Direction = "playback" | "capture";
+
+/** One aplay or arecord process and its restarts. */
+class DeviceProcess {
+  readonly direction: Direction;
+  readonly device: string;
+  proc: ChildProcess | undefined;
+  /** Up and past the settle time. */
+  running = false;
+  private stopping = false;
+  private stderrTail = "";
+  private readonly restartsAt: number[] = [];
+  private restartTimer: TimerHandle | undefined;
+  private readonly owner: AlsaSoundDevice;
+
+  constructor(owner: AlsaSoundDevice, direction: Direction, device: string) {
+    this.owner = owner;
+    this.direction = direction;
+    this.device = device;
+  }
+
+  private command(): [string, string[]] {
+    const o = this.owner.options;
+    const args = [
+      "-q",
+      "-D",
+      this.device,
+      "-t",
+      "raw",
+      "-f",
+      "S16_LE",
+      "-r",
+      String(SAMPLE_RATE),
+      "-c",
+      "1",
+      `--period-time=${PERIOD_US}`,
+      `--buffer-time=${BUFFER_US}`,
+    ];
+    return this.direction === "playback" ? [o.aplay ?? "aplay", args] : [o.arecord ?? "arecord", args];
+  }
+
+  /** ALSA's last words, one line. */
+  private why(fallback: string): string {
+    const lines = this.stderrTail
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
+    return lines.slice(-2).join("; ") || fallback;
+  }
+
+  /** Spawns the process; resolves once it has stayed up for the settle time. */
+  start(): Promise<void> {
+    const o = this.owner.options;
+    const [cmd, args] = this.command();
+    this.stderrTail = "";
+    this.stopping = false;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const proc = spawn(cmd, args, {
+        stdio: [this.direction === "playback" ? "pipe" : "ignore", this.direction === "capture" ? "pipe" : "ignore", "pipe"],
+        ...(o.env ? { env: o.env } : {}),
+      });
+      this.proc = proc;
+      proc.stderr?.setEncoding("utf8");
+      proc.stderr?.on("data", (s: string) => {
+        this.stderrTail = (this.stderrTail + s).slice(-2000);
+      });
+      // aplay gone: writes fail with EPIPE; the exit handler reports it.
+      proc.stdin?.on("error", () => undefined);
+      if (this.direction === "capture") proc.stdout?.on("data", (b: Buffer) => this.owner.captured(b));
+      const settle = this.owner.clock.setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        this.running = true;
+        resolve();
+      }, o.settleMs ?? 300);
+      proc.once("error", (err: NodeJS.ErrnoException) => {
+        // spawn failed (no aplay/arecord); "exit" may not follow
+        if (settled) return;
+        settled = true;
+        this.owner.clock.clearTimeout(settle);
+        this.proc = undefined;
+        const why = err.code === "ENOENT" ? `${cmd} not found (install alsa-utils)` : err.message;
+        reject(new SoundDeviceError(this.direction, this.device, why, err));
+      });
+      proc.once("close", (code, signal) => {
+        this.running = false;
+        if (this.proc === proc) this.proc = undefined;
+        const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        if (!settled) {
+          settled = true;
+          this.owner.clock.clearTimeout(settle);
+          reject(new SoundDeviceError(this.direction, this.device, this.why(how)));
+          return;
+        }
+        if (!this.stopping) this.exitedByItself(this.why(how));
+      });
+    });
+  }
+
+  private exitedByItself(why: string): void {
+    const o = this.owner.options;
+    const now = this.owner.clock.monotonic();
+    const window = o.restartWindowMs ?? 60_000;
+    while (this.restartsAt.length > 0 && now - (this.restartsAt[0] as number) > window) this.restartsAt.shift();
+    const max = this.owner.config.maxRestarts ?? DEFAULT_MAX_RESTARTS;
+    if (this.restartsAt.length >= max) {
+      this.owner.fault({ direction: this.direction, device: this.device, message: `${why}; gave up after ${max} restarts`, fatal: true });
+      return;
+    }
+    this.restartsAt.push(now);
+    this.owner.fault({ direction: this.direction, device: this.device, message: `${why}; restarting`, fatal: false });
+    this.restartTimer = this.owner.clock.setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      this.owner.restarted();
+      this.start().catch((err: Error) => this.exitedByItself(err.message));
+    }, o.restartDelayMs ?? 1000);
+  }
+
+  /** Playback drains (stdin ended), capture is terminated; either is killed after the timeout. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.running = false;
+    this.owner.clock.clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
+    if (this.direction === "playback") proc.stdin?.end();
+    else proc.kill("SIGTERM");
+    const timeout = this.owner.options.stopTimeoutMs ?? 2000;
+    let timer: TimerHandle | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = this.owner.clock.setTimeout(() => resolve("late"), timeout);
+    });
+    if ((await Promise.race([exited, late])) === "late") {
+      proc.kill("SIGKILL");
+      await exited;
+    }
+    this.owner.clock.clearTimeout(timer);
+  }
+}
+
+export class AlsaSoundDevice extends Emitter implements ExtraAudioDevice {
+  readonly config: SoundDeviceConfig;
+  readonly options: AlsaDeviceOptions;
+  readonly clock: Clock;
+  private readonly bridge: ConferenceBridge;
+  private readonly port: BridgePort;
+  private readonly playback: DeviceProcess | undefined;
+  private readonly capture: DeviceProcess | undefined;
+  private readonly maxBytes: number;
+  /** Captured audio not yet taken by the bridge: chunks as arecord wrote them. */
+  private readonly capQueue: Buffer[] = [];
+  private capHead = 0;
+  private capBytes = 0;
+  private readonly capFrame = Buffer.alloc(FRAME_BYTES);
+  private readonly counters: SoundDeviceStats = {
+    framesPlayed: 0,
+    framesCaptured: 0,
+    playbackDropped: 0,
+    captureDropped: 0,
+    restarts: 0,
+  };
+  private state: "new" | "opening" | "open" | "closed" = "new";
+
+  constructor(bridge: ConferenceBridge, config: SoundDeviceConfig, options: AlsaDeviceOptions = {}) {
+    super();
+    if (!config.playbackDevice && !config.captureDevice) {
+      throw new Error("a sound device needs a playback device, a capture device, or both");
+    }
+    this.bridge = bridge;
+    this.config = config;
+    this.options = options;
+    this.clock = options.clock ?? new SystemClock();
+    this.maxBytes = Math.max(1, Math.round((config.maxBufferMs ?? DEFAULT_MAX_BUFFER_MS) / TICK_MS)) * FRAME_BYTES;
+    this.playback = config.playbackDevice ? new DeviceProcess(this, "playback", config.playbackDevice) : undefined;
+    this.capture = config.captureDevice ? new DeviceProcess(this, "capture", config.captureDevice) : undefined;
+    this.port = bridge.addPort(
+      {
+        ...(this.playback ? { write: (f: Int16Array) => this.play(f) } : {}),
+        ...(this.capture ? { read: (f: Int16Array) => this.take(f) } : {}),
+      },
+      `sound:${config.playbackDevice ?? config.captureDevice}`,
+    );
+    this.reportListenerError = (event, err) => options.log?.(`sound device ${event} listener threw`, err);
+  }
+
+  get portId(): number {
+    return this.port.portId;
+  }
+  startTransmit(sink: AudioMedia, level?: number): void {
+    this.port.startTransmit(sink, level);
+  }
+  stopTransmit(sink: AudioMedia): void {
+    this.port.stopTransmit(sink);
+  }
+  adjustRxLevel(level: number): void {
+    this.port.adjustRxLevel(level);
+  }
+  adjustTxLevel(level: number): void {
+    this.port.adjustTxLevel(level);
+  }
+
+  async open(): Promise<void> {
+    if (this.state === "closed") throw new Error("sound device closed");
+    if (this.state !== "new") throw new Error("sound device already opened");
+    this.state = "opening";
+    const started = await Promise.allSettled([this.playback?.start(), this.capture?.start()]);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) {
+      const err = failed.reason as Error;
+      for (const r of started) {
+        if (r.status !== "rejected") continue;
+        const e = r.reason as Error & { device?: string; direction?: Direction };
+        this.fault({
+          direction: e.direction ?? "playback",
+          device: e.device ?? "",
+          message: e.message,
+          fatal: true,
+        });
+      }
+      await Promise.all([this.playback?.stop(), this.capture?.stop()]);
+      this.state = "new";
+      throw err;
+    }
+    this.state = "open";
+  }
+
+  isOpened(): boolean {
+    return this.state === "open";
+  }
+
+  stats(): SoundDeviceStats {
+    return { ...this.counters };
+  }
+
+  /** Process ids (diagnostics and tests). */
+  processIds(): { playback?: number; capture?: number } {
+    const p = this.playback?.proc?.pid;
+    const c = this.capture?.proc?.pid;
+    return { ...(p !== undefined ? { playback: p } : {}), ...(c !== undefined ? { capture: c } : {}) };
+  }
+
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    await Promise.all([this.playback?.stop(), this.capture?.stop()]);
+    this.bridge.removePort(this.port);
+    this.capQueue.length = 0;
+    this.capBytes = 0;
+  }
+
+  /** @internal */
+  fault(f: SoundDeviceFault): void {
+    this.options.log?.(`sound device fault: ${f.message}`);
+    this.emit("fault", f);
+  }
+
+  /** @internal */
+  restarted(): void {
+    this.counters.restarts++;
+  }
+
+  /** One frame from the bridge to the earpiece. */
+  private play(frame: Int16Array): void {
+    const p = this.playback;
+    const stdin = p?.proc?.stdin;
+    if (!p?.running || !stdin || stdin.destroyed) return;
+    if (stdin.writableLength >= this.maxBytes) {
+      this.counters.playbackDropped++;
+      return;
+    }
+    const buf = Buffer.allocUnsafe(FRAME_BYTES);
+    if (LITTLE_ENDIAN) buf.set(new Uint8Array(frame.buffer, frame.byteOffset, FRAME_BYTES));
+    else for (let i = 0; i < FRAME_SAMPLES; i++) buf.writeInt16LE(frame[i] as number, i * 2);
+    stdin.write(buf);
+    this.counters.framesPlayed++;
+  }
+
+  /** @internal Audio from arecord. */
+  captured(chunk: Buffer): void {
+    if (this.state === "closed") return;
+    this.capQueue.push(chunk);
+    this.capBytes += chunk.length;
+    if (this.capBytes > this.maxBytes) {
+      // whole frames, so samples stay aligned; maxBytes ≥ one frame, so this never exceeds capBytes
+      const drop = Math.ceil((this.capBytes - this.maxBytes) / FRAME_BYTES) * FRAME_BYTES;
+      this.skip(drop);
+      this.counters.captureDropped += drop / FRAME_BYTES;
+    }
+  }
+
+  /** One frame from the microphone to the bridge; false while none is there. */
+  private take(frame: Int16Array): boolean {
+    if (this.capBytes < FRAME_BYTES) return false;
+    let o = 0;
+    while (o < FRAME_BYTES) {
+      const c = this.capQueue[0] as Buffer;
+      const n = Math.min(c.length - this.capHead, FRAME_BYTES - o);
+      c.copy(this.capFrame, o, this.capHead, this.capHead + n);
+      o += n;
+      this.advance(n);
+    }
+    for (let i = 0; i < FRAME_SAMPLES; i++) frame[i] = this.capFrame.readInt16LE(i * 2);
+    this.counters.framesCaptured++;
+    return true;
+  }
+
+  private skip(bytes: number): void {
+    let left = bytes;
+    while (left > 0 && this.capQueue.length > 0) {
+      const c = this.capQueue[0] as Buffer;
+      const n = Math.min(c.length - this.capHead, left);
+      this.advance(n);
+      left -= n;
+    }
+  }
+
+  private advance(n: number): void {
+    this.capHead += n;
+    this.capBytes -= n;
+    const c = this.capQueue[0] as Buffer;
+    if (this.capHead >= c.length) {
+      this.capQueue.shift();
+      this.capHead = 0;
+    }
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * The ALSA sound-device port against real aplay/arecord and alsa-lib, up to the library
+ * boundary: a test ALSA configuration (ALSA_CONFIG_PATH) defines PCMs of alsa-lib's `file`
+ * plugin over `null`, so what aplay plays lands in a file alsa-lib writes, and what arecord
+ * captures is read from an `infile` — here a FIFO the test writes, so the test decides when
+ * the "microphone" has audio.
+ */
+import { execFileSync } from "node:child_process";
+import { type FileHandle, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import test, { type ExecutionContext } from "ava";
+import type { SoundDeviceFault } from "../../../telephony/api.ts";
+import { AlsaSoundDevice, FRAME_BYTES, SoundDeviceError } from "../../../telephony/audio-device/alsa-device.ts";
+import { ConferenceBridge, FRAME_SAMPLES } from "../../../telephony/media/bridge.ts";
+import { energy, goertzelPower } from "../../../telephony/media/goertzel.ts";
+import { BridgeToneGenerator } from "../../../telephony/media/tone-generator.ts";
+
+const TONE_HZ = 1000;
+
+/** Share of a frame's energy in one frequency: ~1 for a pure tone there, ~0 elsewhere. */
+function toneShare(x: ArrayLike<number>, from: number, n: number, freq: number): number {
+  const e = energy(x, from, n);
+  if (e === 0) return 0;
+  return goertzelPower(x, from, n, freq) / ((e * n) / 2);
+}
+
+function toneFrames(samples: Int16Array, freq = TONE_HZ): number {
+  let n = 0;
+  for (let f = 0; f + FRAME_SAMPLES <= samples.length; f += FRAME_SAMPLES) {
+    if (toneShare(samples, f, FRAME_SAMPLES, freq) > 0.9) n++;
+  }
+  return n;
+}
+
+function join16(frames: Int16Array[]): Int16Array {
+  const all = new Int16Array(frames.length * FRAME_SAMPLES);
+  for (const [i, f] of frames.entries()) all.set(f, i * FRAME_SAMPLES);
+  return all;
+}
+
+function toneBytes(ms: number, freq = TONE_HZ, amplitude = 8000): Buffer {
+  const n = (ms * 8000) / 1000;
+  const b = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(amplitude * Math.sin((2 * Math.PI * freq * i) / 8000)), i * 2);
+  return b;
+}
+
+async function alsaSetup(t: ExecutionContext, opts: { playFifo?: boolean } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), "alsa-"));
+  const played = join(dir, "played.raw");
+  const micFifo = join(dir, "mic.fifo");
+  execFileSync("mkfifo", [micFifo]);
+  if (opts.playFifo) execFileSync("mkfifo", [played]);
+  const conf = join(dir, "asound.conf");
+  await writeFile(
+    conf,
+    `pcm.earpiece {
+  type file
+  slave.pcm { type null }
+  file "${played}"
+  format "raw"
+}
+pcm.microphone {
+  type file
+  slave.pcm { type null }
+  file "${join(dir, "captured-copy.raw")}"
+  infile "${micFifo}"
+  format "raw"
+}
+`,
+  );
+  const env = { ...process.env, ALSA_CONFIG_PATH: conf };
+  const devices: AlsaSoundDevice[] = [];
+  const handles: FileHandle[] = [];
+  t.teardown(async () => {
+    for (const d of devices) await d.close();
+    for (const h of handles) await h.close().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+  const bridge = new ConferenceBridge();
+  return {
+    dir,
+    played,
+    micFifo,
+    env,
+    bridge,
+    handles,
+    device(cfg: ConstructorParameters<typeof AlsaSoundDevice>[1], o: ConstructorParameters<typeof AlsaSoundDevice>[2] = {}) {
+      const d = new AlsaSoundDevice(bridge, cfg, { env, settleMs: 150, ...o });
+      devices.push(d);
+      return d;
+    },
+  };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test("a tone the bridge sends to the port is in the file alsa-lib wrote for the playback device", async (t) => {
+  const s = await alsaSetup(t);
+  const dev = s.device({ playbackDevice: "earpiece" });
+  await dev.open();
+  t.true(dev.isOpened());
+  const tone = new BridgeToneGenerator(s.bridge);
+  tone.play([{ freq1: TONE_HZ, onMs: 1000, offMs: 0, levelDbm0: -10 }]);
+  tone.startTransmit(dev);
+  for (let i = 0; i < 50; i++) {
+    s.bridge.tick();
+    await tick();
+  }
+  await dev.close();
+  t.false(dev.isOpened());
+  t.is(dev.stats().framesPlayed, 50);
+  t.is(dev.stats().playbackDropped, 0);
+  const raw = await readFile(s.played);
+  t.true(raw.length >= 50 * FRAME_BYTES, `alsa-lib wrote ${raw.length} bytes`);
+  const samples = new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1);
+  const found = toneFrames(samples);
+  t.true(found >= 49, `${found} of 50 frames carry the ${TONE_HZ} Hz tone`);
+  t.is(toneFrames(samples, 1500), 0, "and nothing at 1500 Hz");
+});
+
+test("a tone in the capture device's input arrives on the bridge; past maxBufferMs the oldest audio is dropped", async (t) => {
+  const s = await alsaSetup(t);
+  const dev = s.device({ captureDevice: "microphone", maxBufferMs: 200 });
+  const heard: Int16Array[] = [];
+  const sink = s.bridge.addPort({ write: (f, has) => has && heard.push(f.slice()) }, "listener");
+  dev.startTransmit(sink);
+  await dev.open(); // arecord waits in alsa-lib's open of the infile FIFO until we open it
+  const mic = await open(s.micFifo, "w");
+  s.handles.push(mic);
+  // 1 s of tone at once: arecord reads it as fast as it comes, the port keeps the newest 200 ms.
+  await mic.write(toneBytes(1000));
+  await until("50 frames captured or dropped", () => dev.stats().captureDropped >= 40);
+  t.is(dev.stats().captureDropped, 40, "1000 ms in, 200 ms kept");
+  for (let i = 0; i < 12; i++) s.bridge.tick();
+  t.is(heard.length, 10, "ten 20 ms frames, then nothing while the microphone is silent");
+  t.is(dev.stats().framesCaptured, 10);
+  t.is(toneFrames(join16(heard)), 10);
+  // More audio, at the pace a microphone gives it, goes straight through.
+  await mic.write(toneBytes(100));
+  const end = Date.now() + 10_000;
+  while (heard.length < 15 && Date.now() < end) {
+    s.bridge.tick();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  t.is(heard.length, 15);
+  t.is(toneFrames(join16(heard.slice(10))), 5);
+  t.is(dev.stats().captureDropped, 40);
+});
+
+test("a playback device that stops taking audio costs frames, never more than maxBufferMs of queue", async (t) => {
+  // alsa-lib's output is a FIFO nobody reads: aplay blocks, its stdin pipe fills (64 KiB, ~4 s).
+  const s = await alsaSetup(t, { playFifo: true });
+  const dev = s.device({ playbackDevice: "earpiece", maxBufferMs: 200 }, { stopTimeoutMs: 300 });
+  await dev.open();
+  for (let i = 0; i < 300; i++) s.bridge.tick();
+  const st = dev.stats();
+  t.is(st.framesPlayed + st.playbackDropped, 300);
+  t.true(st.playbackDropped > 0, `dropped ${st.playbackDropped}`);
+  // the kernel pipe (at most 64 KiB on Linux) + at most 200 ms queued in Node
+  t.true(st.framesPlayed <= Math.ceil(65536 / FRAME_BYTES) + 10, `played ${st.framesPlayed}`);
+  await dev.close(); // aplay cannot drain into a FIFO nobody reads: killed after stopTimeoutMs
+  t.false(dev.isOpened());
+});
+
+test("a device that does not exist is a clear error and a fatal fault, and the bridge goes on", async (t) => {
+  const s = await alsaSetup(t);
+  const faults: SoundDeviceFault[] = [];
+  const dev = s.device({ playbackDevice: "plughw:CARD=NoSuchHandset,DEV=0", captureDevice: "microphone" });
+  dev.on("fault", (f) => faults.push(f));
+  const err = await t.throwsAsync(dev.open(), { instanceOf: SoundDeviceError });
+  t.is(err?.device, "plughw:CARD=NoSuchHandset,DEV=0");
+  t.is(err?.direction, "playback");
+  t.regex(err?.message ?? "", /plughw:CARD=NoSuchHandset,DEV=0: ALSA playback device not opened: .*(Unknown PCM|audio open error)/);
+  t.is(faults.length, 1);
+  t.true(faults[0]?.fatal);
+  t.is(faults[0]?.direction, "playback");
+  t.false(dev.isOpened());
+  t.deepEqual(dev.processIds(), {}, "the capture process that did start was stopped");
+  s.bridge.tick();
+  // With the system's own ALSA configuration (no such card there either): alsa-lib's words.
+  const sys = new AlsaSoundDevice(s.bridge, { captureDevice: "plughw:CARD=NoSuchHandset,DEV=0" }, { settleMs: 150 });
+  const e2 = await t.throwsAsync(sys.open(), { instanceOf: SoundDeviceError });
+  t.regex(e2?.message ?? "", /ALSA capture device not opened: .*(NoSuchHandset|No such|audio open error)/);
+  await sys.close();
+});
+
+test("aplay missing from the system is a clear error", async (t) => {
+  const s = await alsaSetup(t);
+  const dev = s.device({ playbackDevice: "earpiece" }, { aplay: join(s.dir, "no-aplay") });
+  await t.throwsAsync(dev.open(), { instanceOf: SoundDeviceError, message: /not found \(install alsa-utils\)/ });
+});
+
+test("a device process that dies is restarted and reported; past maxRestarts the fault is fatal", async (t) => {
+  const s = await alsaSetup(t);
+  const faults: SoundDeviceFault[] = [];
+  const dev = s.device({ playbackDevice: "earpiece", maxRestarts: 1 }, { restartDelayMs: 50 });
+  dev.on("fault", (f) => faults.push(f));
+  await dev.open();
+  const first = dev.processIds().playback as number;
+  process.kill(first, "SIGKILL");
+  await until("a restart", () => dev.stats().restarts === 1 && dev.processIds().playback !== undefined);
+  t.not(dev.processIds().playback, first);
+  t.is(faults.length, 1);
+  t.false(faults[0]?.fatal);
+  t.regex(faults[0]?.message ?? "", /killed by SIGKILL; restarting/);
+  process.kill(dev.processIds().playback as number, "SIGKILL");
+  await until("a second fault", () => faults.length === 2);
+  t.true(faults[1]?.fatal);
+  t.regex(faults[1]?.message ?? "", /gave up after 1 restarts/);
+  t.is(dev.stats().restarts, 1);
+  s.bridge.tick(); // a dead direction is silent, not an exception in the bridge
+  t.is(dev.stats().framesPlayed, 0);
+});
