@@ -16,6 +16,7 @@ import { NumberListsPage } from "./pages/number-lists-page.tsx";
 import { PhoneBanksPage } from "./pages/phone-banks-page.tsx";
 import { RatesPage } from "./pages/rates-page.tsx";
 import { RecordingsPage } from "./pages/recordings-page.tsx";
+import { ReportsPage } from "./pages/reports-page.tsx";
 import { SettingsPage } from "./pages/settings-page.tsx";
 import { SignInPage } from "./pages/sign-in-page.tsx";
 import { UsersPage } from "./pages/users-page.tsx";
@@ -86,6 +87,13 @@ export const screens: Screen[] = [
     permissions: ["menu.recordings", "query.recordings"],
     page: RecordingsPage,
     needs: "recordings",
+  },
+  {
+    path: "/reports",
+    label: "navReports",
+    permissions: ["report.call-detail", "report.usage", "report.revenue", "report.fraud"],
+    page: ReportsPage,
+    needs: "domain",
   },
   { path: "/users", label: "navUsers", permissions: ["menu.users", "admin.users"], page: UsersPage },
   {

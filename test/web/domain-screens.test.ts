@@ -140,6 +140,82 @@ test.serial("changing a class of service in the UI is enforced on the next call"
   await page.close();
 });
 
+/** The next call decision for D-1002 (facility class "General population"), at noon on a Wednesday. */
+async function decideForGeneral() {
+  const snapshot = await loadFacilitySnapshot(e.ds!, facilityA, { now: noonLa });
+  return authorize(snapshot, {
+    stationId: DEMO_STATION_IDS[1]!,
+    inmate: { pin: "2222" },
+    dialled: DEMO_NUMBERS.family.slice(2),
+    at: noonLa,
+    usage: NO_USAGE,
+  });
+}
+
+test.serial("a class of service's calling hours and call types changed in the UI decide the next call", async (t) => {
+  t.true((await decideForGeneral()).allowed, "no class schedule and every call type at first");
+  const page = await e.browser.newPage();
+  await signInUi(page, e.url, adminName, adminPassword);
+  await page.goto(`${e.url}#/classes-of-service`);
+  const form = page.getByRole("form", { name: "General population" });
+  const save = async () => {
+    const put = page.waitForResponse(
+      (r) => r.url().includes("/api/classes-of-service/cos-general") && r.request().method() === "PUT",
+    );
+    await form.getByRole("button", { name: "Save" }).click();
+    const res = await put;
+    t.is(res.status(), 200, await res.text());
+    await form.getByRole("status").waitFor();
+  };
+
+  // Calling hours on Wednesdays 18:00–22:00 only: a call at noon on a Wednesday is refused.
+  await form.locator('input[name="cos-general-schedule-enabled"]').check();
+  await form.getByRole("button", { name: "Add calling hours" }).click();
+  await form.locator('select[name="cos-general-schedule-0-day"]').selectOption("3");
+  await form.locator('input[name="cos-general-schedule-0-start"]').fill("18:00");
+  await form.locator('input[name="cos-general-schedule-0-end"]').fill("22:00");
+  await save();
+  const closed = await decideForGeneral();
+  t.false(closed.allowed);
+  if (!closed.allowed) t.is(closed.rule, "schedule");
+
+  // Wednesdays 09:00–17:00, and Thursdays the same (a second window): noon is open, until 17:00.
+  await form.locator('input[name="cos-general-schedule-0-start"]').fill("09:00");
+  await form.locator('input[name="cos-general-schedule-0-end"]').fill("17:00");
+  await form.getByRole("button", { name: "Add calling hours" }).click();
+  t.is(await form.locator('select[name="cos-general-schedule-1-day"]').inputValue(), "4");
+  await save();
+  const open = await decideForGeneral();
+  t.true(open.allowed, JSON.stringify(open));
+  if (open.allowed) t.true(open.explanation.some((x) => x.startsWith("class-of-service schedule closes in 18000 s")));
+  await form.evaluate((el) => el.scrollIntoView());
+  await screenshot(page, "cos-schedule");
+
+  // Local calls taken out of the allowed call types: the family number (local) is refused.
+  await form.locator('input[name="cos-general-callTypes-enabled"]').check();
+  await form.locator('input[name="cos-general-callTypes-local"]').uncheck();
+  await save();
+  const local = await decideForGeneral();
+  t.false(local.allowed);
+  if (!local.allowed) t.is(local.rule, "call-type-not-allowed");
+
+  // What was saved is what a reload shows.
+  await page.reload();
+  const again = page.getByRole("form", { name: "General population" });
+  t.false(await again.locator('input[name="cos-general-callTypes-local"]').isChecked());
+  t.true(await again.locator('input[name="cos-general-callTypes-interstate"]').isChecked());
+  t.is(await again.locator('input[name="cos-general-schedule-1-end"]').inputValue(), "17:00");
+
+  // And back: local allowed, the schedule off.
+  await again.locator('input[name="cos-general-callTypes-local"]').check();
+  await again.locator('input[name="cos-general-schedule-enabled"]').uncheck();
+  const put = page.waitForResponse((r) => r.url().includes("/api/classes-of-service/cos-general"));
+  await again.getByRole("button", { name: "Save" }).click();
+  t.is((await put).status(), 200);
+  t.true((await decideForGeneral()).allowed);
+  await page.close();
+});
+
 test.serial("importing a number list shows a progress bar that advances to the end", async (t) => {
   const rows = 100_000;
   const lines = ["number,reason"];

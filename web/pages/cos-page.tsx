@@ -1,7 +1,10 @@
 import { useSignal } from "@preact/signals";
+import { CALL_TYPE_NAMES, CALL_TYPES } from "../../controller/domain/call-types.ts";
 import type { ClassOfService, FeatureGroup } from "../../controller/domain/classes.ts";
-import type { CosParams } from "../../controller/domain/cos.ts";
-import { t } from "../i18n/i18n.ts";
+import { type CosParams, type Feature, SYSTEM_DEFAULT_COS } from "../../controller/domain/cos.ts";
+import { ScheduleEditor } from "../components/schedule-editor.tsx";
+import { language, t } from "../i18n/i18n.ts";
+import type { StringKey } from "../i18n/strings.ts";
 import { errorText, useResource } from "../stores/resource.ts";
 import { useApp } from "../stores/session-store.ts";
 
@@ -12,6 +15,18 @@ const singleField: Record<Single, "minutes" | "limit"> = {
   timeBetweenCalls: "minutes",
   extraDigits: "limit",
 };
+
+const featureLabel: Record<Feature, StringKey> = {
+  schedule: "featureSchedule",
+  timeBetweenCalls: "featureTimeBetweenCalls",
+  maxCalls: "featureMaxCalls",
+  maxMinutes: "featureMaxMinutes",
+  maxDuration: "featureMaxDuration",
+  extraDigits: "featureExtraDigits",
+  callTypes: "featureCallTypes",
+  approvedNumbersOnly: "featureApprovedNumbersOnly",
+};
+const legend = (f: string) => (f in featureLabel ? t(featureLabel[f as Feature]) : f);
 
 function num(v: string): number | null {
   return v.trim() === "" ? null : Number(v);
@@ -34,7 +49,7 @@ function CosEditor(props: { cos: ClassOfService; features: string[]; onSaved: ()
     const v = p[f] ?? { enabled: false, day: null, week: null, month: null };
     return (
       <fieldset key={f}>
-        <legend>{f}</legend>
+        <legend>{legend(f)}</legend>
         <label class="inline">
           <input
             type="checkbox"
@@ -70,7 +85,7 @@ function CosEditor(props: { cos: ClassOfService; features: string[]; onSaved: ()
     };
     return (
       <fieldset key={f}>
-        <legend>{f}</legend>
+        <legend>{legend(f)}</legend>
         <label class="inline">
           <input
             type="checkbox"
@@ -92,6 +107,76 @@ function CosEditor(props: { cos: ClassOfService; features: string[]; onSaved: ()
             onInput={(e) => set({ ...p, [f]: { ...v, [key]: Number(e.currentTarget.value) } })}
           />
         </label>
+      </fieldset>
+    );
+  };
+
+  const enabledBox = (f: Feature, v: { enabled: boolean }, onChange: (enabled: boolean) => void) => (
+    <label class="inline">
+      <input
+        type="checkbox"
+        name={`${props.cos.id}-${f}-enabled`}
+        checked={v.enabled}
+        disabled={!canEdit}
+        onChange={(e) => onChange(e.currentTarget.checked)}
+      />
+      {t("enabled")}
+    </label>
+  );
+
+  // "Calling Schedules": the hours this class may call, per day of the week.
+  const schedule = () => {
+    const v = p.schedule ?? SYSTEM_DEFAULT_COS.schedule;
+    return (
+      <fieldset key="schedule" class="wide">
+        <legend>{legend("schedule")}</legend>
+        {enabledBox("schedule", v, (enabled) => set({ ...p, schedule: { ...v, enabled } }))}
+        <ScheduleEditor
+          name={`${props.cos.id}-schedule`}
+          windows={v.windows}
+          disabled={!canEdit}
+          onChange={(windows) => set({ ...p, schedule: { ...v, windows } })}
+        />
+      </fieldset>
+    );
+  };
+
+  // "Call Type": which kinds of calls (local, long distance, international) the class allows.
+  const callTypes = () => {
+    const v = p.callTypes ?? SYSTEM_DEFAULT_COS.callTypes;
+    return (
+      <fieldset key="callTypes" class="wide">
+        <legend>{legend("callTypes")}</legend>
+        {enabledBox("callTypes", v, (enabled) => set({ ...p, callTypes: { ...v, enabled } }))}
+        <div class="checks">
+          {CALL_TYPES.map((c) => (
+            <label class="inline" key={c}>
+              <input
+                type="checkbox"
+                name={`${props.cos.id}-callTypes-${c}`}
+                checked={v.allowed.includes(c)}
+                disabled={!canEdit}
+                onChange={(e) => {
+                  const on = e.currentTarget.checked;
+                  // Kept in the domain's order so a saved class reads the same way every time.
+                  const allowed = CALL_TYPES.filter((x) => (x === c ? on : v.allowed.includes(x)));
+                  set({ ...p, callTypes: { ...v, allowed } });
+                }}
+              />
+              {CALL_TYPE_NAMES[c][language.value]}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+    );
+  };
+
+  const approvedOnly = () => {
+    const v = p.approvedNumbersOnly ?? SYSTEM_DEFAULT_COS.approvedNumbersOnly;
+    return (
+      <fieldset key="approvedNumbersOnly">
+        <legend>{legend("approvedNumbersOnly")}</legend>
+        {enabledBox("approvedNumbersOnly", v, (enabled) => set({ ...p, approvedNumbersOnly: { enabled } }))}
       </fieldset>
     );
   };
@@ -119,9 +204,15 @@ function CosEditor(props: { cos: ClassOfService; features: string[]; onSaved: ()
             periodic(f)
           ) : f === "maxDuration" || f === "timeBetweenCalls" || f === "extraDigits" ? (
             single(f)
+          ) : f === "schedule" ? (
+            schedule()
+          ) : f === "callTypes" ? (
+            callTypes()
+          ) : f === "approvedNumbersOnly" ? (
+            approvedOnly()
           ) : (
             <fieldset key={f}>
-              <legend>{f}</legend>
+              <legend>{legend(f)}</legend>
               <code>{JSON.stringify(p[f as keyof CosParams] ?? null)}</code>
             </fieldset>
           ),
