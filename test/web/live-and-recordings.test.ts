@@ -6,12 +6,13 @@ import type { AlertApi } from "../../controller/alerts/alert-routes.ts";
 import type { AlertNotice } from "../../controller/alerts/alert-service.ts";
 import type { AlertRecord } from "../../controller/alerts/alert-store.ts";
 import { facilityA } from "../controller/api/app-harness.ts";
-import { FakeCalls } from "../controller/api/live-fakes.ts";
+import { FakeCalls, FakeMonitors } from "../controller/api/live-fakes.ts";
 import { recordedCall } from "../controller/api/recording-fixture.ts";
 import { adminName, adminPassword, type E2e, screenshot, signInUi, startE2e } from "./e2e-harness.ts";
 
 let e: E2e;
 const calls = new FakeCalls();
+const monitors = new FakeMonitors(calls);
 /** The alert service's surface the routes use; alerts are raised by the test. */
 const alertListeners = new Set<(n: AlertNotice) => void>();
 const alertApi = {
@@ -33,7 +34,7 @@ const recDir = mkdtempSync(path.join(os.tmpdir(), "yl-rec-"));
 test.before(async () => {
   e = await startE2e({
     domain: true,
-    extra: () => ({ live: { calls, events: calls.bus }, recordings: { dir: recDir }, alerts: alertApi }),
+    extra: () => ({ live: { calls, events: calls.bus, monitors }, recordings: { dir: recDir }, alerts: alertApi }),
   });
   for (const [i, id] of ["rec-1", "rec-2"].entries()) {
     await recordedCall(e.ds!, recDir, {
@@ -85,6 +86,64 @@ test.serial("a live call appears on screen as it starts and an officer terminate
   t.deepEqual(calls.terminated.at(-1), { callId: "live-2", by: adminName });
   await page.close();
 });
+
+test.serial(
+  "an officer monitors a call from the live-calls screen: starts it, sees it listed, changes its mode, stops it",
+  async (t) => {
+    const page = await e.browser.newPage();
+    await signInUi(page, e.url, adminName, adminPassword);
+    await page.goto(`${e.url}#/live-calls`);
+    await page.getByTestId("live-status").getByText("Live").waitFor();
+    calls.start({ callId: "mon-1", facilityId: facilityA, numberCalled: "+12135550111" });
+    calls.start({ callId: "mon-priv", facilityId: facilityA, numberCalled: "+12132009999", monitorable: false });
+    const table = page.getByTestId("live-calls");
+    await table
+      .getByRole("row", { name: /\+12132009999/ })
+      .getByText("Privileged: not monitored")
+      .waitFor();
+    t.is(await page.getByRole("button", { name: "Monitor +12132009999" }).count(), 0);
+
+    // Keyboard: the Monitor button opens the form with the focus on the station field; Enter starts.
+    await page.getByRole("button", { name: "Monitor +12135550111" }).focus();
+    await page.keyboard.press("Enter");
+    const form = page.getByRole("form", { name: "Monitor call +12135550111" });
+    await form.waitFor();
+    t.is(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), "station");
+    await page.keyboard.type("monitor-desk-1");
+    await form.getByRole("radio", { name: "With beep" }).check();
+    await form.getByRole("textbox").press("Enter");
+    const listed = table.getByTestId("monitor");
+    await listed.getByText("Listening").waitFor();
+    t.regex((await listed.textContent()) ?? "", /monitor-desk-1/);
+    t.like(monitors.requests.at(-1), { callId: "mon-1", mode: "beep", station: "monitor-desk-1" });
+    t.is(await listed.getByRole("combobox").inputValue(), "beep");
+    await screenshot(page, "live-calls-monitoring");
+
+    // Change to barge-in, then stop.
+    await listed.getByRole("combobox", { name: "Change mode monitor-desk-1" }).selectOption("barge");
+    await page.waitForFunction(
+      () => document.querySelector<HTMLSelectElement>("[data-testid=monitor] select")?.value === "barge",
+    );
+    t.is(monitors.list("mon-1")[0]?.mode, "barge");
+    await listed.getByRole("button", { name: "Stop monitor-desk-1" }).click();
+    await listed.waitFor({ state: "detached" });
+    t.deepEqual(monitors.list("mon-1"), []);
+
+    // The station is remembered for the next monitor; a refusal is shown in words.
+    await page.getByRole("button", { name: "Monitor +12135550111" }).click();
+    t.is(await form.getByRole("textbox").inputValue(), "monitor-desk-1");
+    await form.getByRole("textbox").fill("monitor-desk-9");
+    await form.getByRole("button", { name: "Call the station" }).click();
+    await page
+      .getByRole("alert")
+      .getByText(/not registered/)
+      .waitFor();
+    await form.getByRole("button", { name: "Cancel" }).click();
+    calls.terminate("mon-1", "test");
+    calls.terminate("mon-priv", "test");
+    await page.close();
+  },
+);
 
 test.serial("recordings are found by the spec's criteria and two play at once", async (t) => {
   const page = await e.browser.newPage();

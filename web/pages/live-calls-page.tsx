@@ -1,6 +1,10 @@
 import { useSignal } from "@preact/signals";
-import { useEffect, useMemo } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import { useEffect, useMemo, useRef } from "preact/hooks";
+import type { StartMonitorBody } from "../../controller/api/schemas/monitor.ts";
 import type { LiveCall } from "../../controller/calls/events.ts";
+import type { MonitorMode, MonitorView } from "../../controller/calls/monitor.ts";
+import "./live-calls-page.css";
 import { t } from "../i18n/i18n.ts";
 import { createLiveStore } from "../stores/live-store.ts";
 import { errorText } from "../stores/resource.ts";
@@ -18,7 +22,10 @@ export function LiveCallsTable(props: {
   calls: LiveCall[];
   canTerminate: boolean;
   onTerminate?: (c: LiveCall) => void;
+  /** Draws the monitoring controls of a call (live-calls screen only). */
+  monitoring?: (c: LiveCall) => ComponentChildren;
 }) {
+  const columns = 10 + (props.canTerminate ? 1 : 0) + (props.monitoring ? 1 : 0);
   const now = useSignal(Date.now());
   useEffect(() => {
     const h = setInterval(() => (now.value = Date.now()), 1000);
@@ -38,6 +45,7 @@ export function LiveCallsTable(props: {
           <th>{t("callType")}</th>
           <th>{t("denialReason")}</th>
           <th>{t("inmateName")}</th>
+          {props.monitoring && <th>{t("monitors")}</th>}
           {props.canTerminate && <th />}
         </tr>
       </thead>
@@ -54,6 +62,7 @@ export function LiveCallsTable(props: {
             <td>{c.callType ?? c.phase}</td>
             <td>{c.denialReason ?? "—"}</td>
             <td>{c.inmateName ?? "—"}</td>
+            {props.monitoring && <td class="monitoring">{props.monitoring(c)}</td>}
             {props.canTerminate && (
               <td>
                 <button
@@ -70,7 +79,7 @@ export function LiveCallsTable(props: {
         ))}
         {props.calls.length === 0 && (
           <tr>
-            <td colSpan={11}>{t("noCalls")}</td>
+            <td colSpan={columns}>{t("noCalls")}</td>
           </tr>
         )}
       </tbody>
@@ -122,9 +131,25 @@ export function LiveCallsPage() {
           ))}
         </div>
       )}
+      {live.monitorEnds.value.length > 0 && (
+        <ul class="notice monitor-ends" aria-live="polite" data-testid="monitor-ends">
+          {live.monitorEnds.value.map((e) => (
+            <li key={e.monitor.monitorId}>
+              {t("monitorEnded", { station: e.monitor.station, reason: t(END_REASON[e.cause] ?? "monitorEndFailed") })}
+            </li>
+          ))}
+        </ul>
+      )}
       <LiveCallsTable
         calls={calls}
         canTerminate={session.can("action.terminate")}
+        monitoring={
+          session.can("action.monitor")
+            ? (c) => (
+                <MonitorControls call={c} canBarge={session.can("action.barge")} onError={(m) => (error.value = m)} />
+              )
+            : undefined
+        }
         onTerminate={async (c) => {
           error.value = null;
           try {
@@ -136,5 +161,143 @@ export function LiveCallsPage() {
       />
       <p class="hint">{t("monitorHint")}</p>
     </section>
+  );
+}
+
+const MODE_LABEL = { silent: "modeSilent", beep: "modeBeep", barge: "modeBarge" } as const;
+const END_REASON: Record<string, "monitorEndStationHungUp" | "monitorEndStationUnanswered" | "monitorEndCallEnded"> = {
+  "station-hung-up": "monitorEndStationHungUp",
+  "station-unanswered": "monitorEndStationUnanswered",
+  "call-ended": "monitorEndCallEnded",
+};
+/** The station the officer used last, offered again (this browser only). */
+const STATION_KEY = "yl.monitorStation";
+
+/**
+ * A call's monitors (each with its mode and a stop button) and the form that starts one: the
+ * controller calls the station given and attaches it when it answers.
+ */
+function MonitorControls(props: { call: LiveCall; canBarge: boolean; onError: (message: string | null) => void }) {
+  const { api } = useApp();
+  const c = props.call;
+  const open = useSignal(false);
+  const station = useSignal(localStorage.getItem(STATION_KEY) ?? "");
+  const mode = useSignal<MonitorMode>("silent");
+  const busy = useSignal(false);
+  // The Monitor button the officer pressed is replaced by the form: keyboard focus follows it.
+  const stationInput = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (open.value) stationInput.current?.focus();
+  }, [open.value]);
+  const modes: MonitorMode[] = props.canBarge ? ["silent", "beep", "barge"] : ["silent", "beep"];
+  const base = `/live-calls/${encodeURIComponent(c.callId)}/monitors`;
+  const run = async (fn: () => Promise<unknown>) => {
+    props.onError(null);
+    busy.value = true;
+    try {
+      await fn();
+    } catch (err) {
+      props.onError(errorText(err));
+    } finally {
+      busy.value = false;
+    }
+  };
+  const who = c.numberCalled ?? c.callId;
+  return (
+    <div class="monitor-controls">
+      {c.monitors.length > 0 && (
+        <ul class="monitor-list" aria-label={`${t("monitors")} ${who}`}>
+          {c.monitors.map((m: MonitorView) => (
+            <li key={m.monitorId} data-testid="monitor">
+              <span class={`badge ${m.state === "active" ? "good" : ""}`}>
+                {m.state === "active" ? t("monitorActive") : t("monitorCalling")}
+              </span>{" "}
+              <span class="monitor-station">{m.station}</span>{" "}
+              <span class="hint">{t("monitorStartedBy", { user: m.startedBy })}</span>
+              <label>
+                <span class="visually-hidden">{`${t("monitorChangeMode")} ${m.station}`}</span>
+                <select
+                  value={m.mode}
+                  disabled={busy.value}
+                  onChange={(e) => {
+                    const next = e.currentTarget.value as MonitorMode;
+                    void run(() => api.patch(`${base}/${encodeURIComponent(m.monitorId)}`, { mode: next }));
+                  }}
+                >
+                  {(modes.includes(m.mode) ? modes : [...modes, m.mode]).map((x) => (
+                    <option key={x} value={x} disabled={x === "barge" && !props.canBarge}>
+                      {t(MODE_LABEL[x])}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button
+                type="button"
+                disabled={busy.value}
+                aria-label={`${t("monitorStop")} ${m.station}`}
+                onClick={() => void run(() => api.del(`${base}/${encodeURIComponent(m.monitorId)}`))}
+              >
+                {t("monitorStop")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {!c.monitorable ? (
+        <span class="hint">{t("notMonitorable")}</span>
+      ) : c.phase !== "connected" ? null : !open.value ? (
+        <button type="button" aria-label={`${t("monitor")} ${who}`} onClick={() => (open.value = true)}>
+          {t("monitor")}
+        </button>
+      ) : (
+        <form
+          class="monitor-form"
+          aria-label={`${t("monitorCall")} ${who}`}
+          onSubmit={(e) => {
+            e.preventDefault();
+            const body: StartMonitorBody = { mode: mode.value, station: station.value.trim() };
+            void run(async () => {
+              await api.post(base, body);
+              localStorage.setItem(STATION_KEY, body.station);
+              open.value = false;
+            });
+          }}
+        >
+          <label>
+            {t("monitorStation")}
+            <input
+              name="station"
+              required
+              ref={stationInput}
+              value={station.value}
+              placeholder="monitor-control-room"
+              title={t("monitorStationHint")}
+              onInput={(e) => (station.value = e.currentTarget.value)}
+            />
+          </label>
+          <fieldset>
+            <legend>{t("monitorMode")}</legend>
+            {modes.map((x) => (
+              <label key={x}>
+                <input
+                  type="radio"
+                  name={`mode-${c.callId}`}
+                  value={x}
+                  checked={mode.value === x}
+                  onChange={() => (mode.value = x)}
+                />
+                {t(MODE_LABEL[x])}
+              </label>
+            ))}
+          </fieldset>
+          <button type="submit" disabled={busy.value}>
+            {t("monitorStart")}
+          </button>
+          <button type="button" onClick={() => (open.value = false)}>
+            {t("cancel")}
+          </button>
+        </form>
+      )}
+    </div>
   );
 }

@@ -36,7 +36,7 @@ export function createLiveStore() {
   const connected = signal(false);
   const raisedCount = signal(0);
   /** Monitors that ended without the viewer asking (station hung up, call ended), newest first. */
-  const monitorEnds = signal<Array<{ callId: string; monitor: MonitorView; reason: string }>>([]);
+  const monitorEnds = signal<Array<{ callId: string; monitor: MonitorView; cause: string; reason: string }>>([]);
   const sockets: WebSocket[] = [];
 
   function connectCalls() {
@@ -51,10 +51,10 @@ export function createLiveStore() {
     ws.onmessage = (ev) => {
       const m = JSON.parse(String(ev.data)) as LiveFeedMessage;
       if (m.type === "monitor-ended") {
-        monitorEnds.value = [{ callId: m.callId, monitor: m.monitor, reason: m.reason }, ...monitorEnds.value].slice(
-          0,
-          5,
-        );
+        monitorEnds.value = [
+          { callId: m.callId, monitor: m.monitor, cause: m.cause, reason: m.reason },
+          ...monitorEnds.value,
+        ].slice(0, 5);
         return;
       }
       batch(() => {
