@@ -30,7 +30,12 @@ export function newBankState(hello: HelloMessage): BankState {
     handsets: Object.fromEntries(
       hello.handsets.map((h) => [h.id, { unit: h.unit, state: "unknown" as const, offHook: false }]),
     ),
-    units: Object.fromEntries(hello.units.map((u) => [u, { killed: false, sources: [], panelLit: false }])),
+    units: Object.fromEntries(
+      hello.units.map((u) => {
+        const sources = hello.kills?.[u] ?? [];
+        return [u, { killed: sources.length > 0, sources, panelLit: false }];
+      }),
+    ),
     serviceAvailable: true,
     faults: [],
   };

@@ -185,6 +185,12 @@ export class BankServer {
         if (known && known.journalId === msg.journalId) {
           // Keep what we learnt; a reconnect only refreshes the identity fields.
           bank = { ...known, board: msg.board, firmwareVersion: msg.firmwareVersion, connected: true };
+          // The board's kill state as it is now (it may have changed while the link was down).
+          if (msg.kills) {
+            const units = newBankState(msg).units;
+            for (const u of Object.keys(units)) units[u]!.panelLit = known.units[u]?.panelLit ?? false;
+            bank.units = units;
+          }
         } else {
           bank.lastSeq = this.opts.lastSeq?.(msg.boardId, msg.journalId) ?? 0;
         }

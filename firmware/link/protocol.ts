@@ -121,6 +121,11 @@ export const BoardMessageSchema = Type.Union([
     firmwareVersion: Type.String(),
     handsets: Type.Array(Type.Object({ id: Type.String(), unit: Type.String() })),
     units: Type.Array(Type.String()),
+    /**
+     * The units dead at this moment and what holds each (added in v1; older boards omit it), so
+     * a controller that restarted knows the kill state without waiting for a change.
+     */
+    kills: Type.Optional(Type.Record(Type.String(), Type.Array(KillSourceSchema))),
     /** The board's shared secret, checked by the controller (send it over wss:// only). */
     token: Type.Optional(Type.String()),
   }),

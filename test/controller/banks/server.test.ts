@@ -161,3 +161,22 @@ test("an event is acknowledged only once stored; a failed store closes the link 
   t.is(code, 1011);
   t.is(server.state("b1")?.lastSeq, 2, "the unstored event will be replayed");
 });
+
+test("a board's hello carries its kill state, so a restarted controller knows a unit is dead before any change", async (t) => {
+  const { server, send, next } = await setup(t);
+  send({
+    type: "hello",
+    boardId: "b1",
+    journalId: "j1",
+    board: "sim",
+    firmwareVersion: "0.1.0",
+    handsets: [{ id: "h1", unit: "A" }],
+    units: ["A", "B"],
+    kills: { B: ["command", "input"] },
+  });
+  await next("welcome");
+  t.like(server.state("b1")?.units, {
+    A: { killed: false, sources: [] },
+    B: { killed: true, sources: ["command", "input"] },
+  });
+});
