@@ -3,10 +3,18 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { BoardIo, HandsetIo } from "../board/board-io.ts";
 import { describeBoard } from "../board/descriptions/index.ts";
-import { openBoard } from "../board/factory.ts";
+import type { BoardDescription } from "../board/descriptions/types.ts";
+import { type FactoryOptions, openBoard } from "../board/factory.ts";
 import { startControlServer } from "../board/sim/control-server.ts";
 import { SimBoard } from "../board/sim/sim-board.ts";
-import type { Account, AudioMediaPlayer, AudioMediaRecorder, Call, Endpoint } from "../telephony/api.ts";
+import type {
+  Account,
+  AudioMedia,
+  AudioMediaRecorder,
+  Call,
+  Endpoint,
+  ExtraAudioDevice,
+} from "../telephony/api.ts";
 import { type Clock, SystemClock } from "../telephony/clock.ts";
 import { createEndpoint } from "../telephony/ua/endpoint.ts";
 import { type DaemonOptions, FirmwareDaemon } from "./daemon.ts";
@@ -29,6 +37,10 @@ export interface SipSettings {
 
 export interface FirmwareRuntimeOptions {
   board: string;
+  /** A description not among the built-in boards (a test rig); `board` is then only its label. */
+  boardDescription?: BoardDescription;
+  /** Passed to the board factory (poll periods, test bindings); not used on `sim`. */
+  boardOptions?: FactoryOptions;
   boardId: string;
   journalFile: string;
   controllerUrl?: string;
@@ -55,6 +67,7 @@ export interface FirmwareRuntimeOptions {
 
 export interface FirmwareRuntime {
   daemon: FirmwareDaemon;
+  /** The board as the daemon sees it: its faults include the handsets' sound devices. */
   io: BoardIo;
   sim?: SimBoard;
   controlPort?: number;
@@ -62,30 +75,29 @@ export interface FirmwareRuntime {
   accounts: Map<string, Account>;
   /** Earpiece recordings on the sim board, per handset. */
   earpieceFiles: Map<string, string>;
+  /** Handset sound devices on real boards (ALSA), per handset, once opened. */
+  soundDevices: Map<string, ExtraAudioDevice>;
   stop(): Promise<void>;
 }
 
 /** Opens the board, the SIP endpoint and the audio paths, and starts the daemon. */
 export async function startFirmware(o: FirmwareRuntimeOptions): Promise<FirmwareRuntime> {
   const clock = o.clock ?? new SystemClock();
-  const description = describeBoard(o.board);
+  const description = o.boardDescription ?? describeBoard(o.board);
   const cleanups: (() => Promise<void>)[] = [];
   const sim = description.name === "sim" ? new SimBoard(description, clock) : undefined;
-  const io = sim ? await sim.open() : await openBoard(description);
+  const io = sim ? await sim.open() : await openBoard(description, o.boardOptions);
   cleanups.push(() => io.close());
   const accounts = new Map<string, Account>();
   const earpieceFiles = new Map<string, string>();
+  const soundDevices = new Map<string, ExtraAudioDevice>();
+  /** Sound devices given up on (could not open, or died past their restarts), as board faults. */
+  const audioFaults = new Map<string, string>();
   const lines = new Map<string, HandsetLine>();
   const earpieces = new Map<string, Earpiece>();
   let endpoint: Endpoint | undefined;
   try {
     if (o.sip) {
-      const usesAlsa = io.handsets.some((h) => h.audio.kind === "alsa");
-      if (usesAlsa) {
-        throw new Error(
-          `board ${description.name} routes handset audio through ALSA, which the telephony interface has no sound-device port for; run with --board sim, or without --sip`,
-        );
-      }
       const sip = o.sip;
       const ep =
         o.endpoint ??
@@ -105,12 +117,36 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
       }
       const domain = sip.controller.replace(/:\d+$/, "");
       const audioDir = o.sim?.audioDir ?? join(process.cwd(), ".lab", "audio", o.boardId);
-      await mkdir(audioDir, { recursive: true });
       const recorders: AudioMediaRecorder[] = [];
       cleanups.unshift(async () => {
+        for (const d of soundDevices.values()) await d.close().catch(() => undefined);
         for (const r of recorders) await r.close().catch(() => undefined);
       });
       for (const h of io.handsets) {
+        // The handset's audio: WAV files on the simulated board, its ALSA device on a real one.
+        let earpiece: AudioMedia;
+        let mic: AudioMedia | undefined;
+        if (h.audio.kind === "alsa") {
+          const dev = await openHandsetSound(ep, h, audioFaults, o.log);
+          if (!dev) continue; // no audio path: the handset stays out of service (NoSipLine)
+          soundDevices.set(h.id, dev);
+          earpiece = dev;
+          mic = dev;
+        } else {
+          await mkdir(audioDir, { recursive: true });
+          const earFile = join(audioDir, `${h.id}-earpiece.wav`);
+          const recorder = await ep.createRecorder(earFile);
+          recorders.push(recorder);
+          earpieceFiles.set(h.id, earFile);
+          earpiece = recorder.left;
+          const micFile = join(audioDir, `${h.id}-mic.wav`);
+          if (existsSync(micFile)) {
+            const player = ep.createPlayer();
+            player.on("end", () => player.enqueue([micFile])); // the inmate keeps talking
+            player.enqueue([micFile]);
+            mic = player;
+          }
+        }
         const user = `${o.boardId}-${h.id}`;
         const account = ep.accountCreate({
           idUri: `sip:${user}@${domain}`,
@@ -120,24 +156,12 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
         accounts.set(h.id, account);
         if (sip.register !== false)
           account.register().catch((err: Error) => o.log?.(`${user}: register failed`, err.message));
-        const earFile = join(audioDir, `${h.id}-earpiece.wav`);
-        const recorder = await ep.createRecorder(earFile);
-        recorders.push(recorder);
-        earpieceFiles.set(h.id, earFile);
-        const micFile = join(audioDir, `${h.id}-mic.wav`);
-        let mic: AudioMediaPlayer | undefined;
-        if (existsSync(micFile)) {
-          const player = ep.createPlayer();
-          player.on("end", () => player.enqueue([micFile])); // the inmate keeps talking
-          player.enqueue([micFile]);
-          mic = player;
-        }
         lines.set(
           h.id,
           new SipHandsetLine({
             account,
             ringdownUri: sip.ringdownUri ?? `sip:ringdown@${sip.controller}`,
-            earpiece: recorder.left,
+            earpiece,
             ...(mic ? { microphone: mic } : {}),
             ...(o.onCall ? { onCall: (c: Call) => o.onCall?.(h.id, c) } : {}),
             clock,
@@ -149,14 +173,16 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
           h.id,
           new BridgeEarpiece({
             tones: ep.createToneGenerator(),
-            sink: recorder.left,
+            sink: earpiece,
             ...(prompt ? { player: ep.createPlayer(), unavailablePrompt: prompt } : {}),
           }),
         );
       }
     }
+    // The daemon sees sound-device faults beside the board's own (health, alerts).
+    const board: BoardIo = { ...io, faults: () => [...io.faults(), ...audioFaults.values()] };
     const daemon = await FirmwareDaemon.start({
-      board: io,
+      board,
       boardId: o.boardId,
       clock,
       journalFile: o.journalFile,
@@ -192,12 +218,13 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
     }
     return {
       daemon,
-      io,
+      io: board,
       ...(sim ? { sim } : {}),
       ...(controlPort !== undefined ? { controlPort } : {}),
       ...(endpoint ? { endpoint } : {}),
       accounts,
       earpieceFiles,
+      soundDevices,
       stop: async () => {
         for (const c of cleanups) await c().catch((err) => o.log?.("stop step failed", err));
       },
@@ -205,5 +232,36 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
   } catch (err) {
     for (const c of cleanups) await c().catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * Opens a handset's ALSA device: playback is the earpiece, capture the microphone (the same PCM
+ * unless the description names another for capture). A device that cannot be opened, or that
+ * dies past its restarts, is a board fault; a handset that never got its device keeps no SIP
+ * line, so a lift is refused as "service unavailable" instead of placing a call nobody can hear.
+ */
+async function openHandsetSound(
+  ep: Endpoint,
+  h: HandsetIo,
+  faults: Map<string, string>,
+  log: ((msg: string, data?: unknown) => void) | undefined,
+): Promise<ExtraAudioDevice | undefined> {
+  if (h.audio.kind !== "alsa") return undefined;
+  const dev = ep.createExtraAudioDevice({
+    playbackDevice: h.audio.device,
+    captureDevice: h.audio.captureDevice ?? h.audio.device,
+  });
+  dev.on("fault", (f) => {
+    if (f.fatal) faults.set(`${h.id} ${f.direction}`, `handset ${h.id} audio: ${f.message}`);
+    else log?.(`handset ${h.id} audio: ${f.message}`);
+  });
+  try {
+    await dev.open();
+    return dev;
+  } catch (err) {
+    log?.(`handset ${h.id}: no audio, out of service`, (err as Error).message);
+    await dev.close().catch(() => undefined);
+    return undefined;
   }
 }

@@ -52,7 +52,12 @@ export interface KeypadDescription {
   keys: string[][];
 }
 
-export type AudioRef = { kind: "alsa"; device: string } | { kind: "sim" };
+/**
+ * A handset's audio. `alsa`: the ALSA PCM its earpiece is played to and its microphone captured
+ * from (`captureDevice` when capture is a different PCM, e.g. a channel of a multi-channel codec
+ * split with dsnoop). `sim`: WAV files (firmware/runtime.ts).
+ */
+export type AudioRef = { kind: "alsa"; device: string; captureDevice?: string } | { kind: "sim" };
 
 export interface HandsetDescription {
   id: string;
