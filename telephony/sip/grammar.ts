@@ -128,38 +128,57 @@ export type Params = Map<string, string | null>;
  */
 export function readParams(s: string, i: number): { params: Params; end: number } {
   const params: Params = new Map();
-  let j = skipWs(s, i);
-  while (j < s.length && s[j] === ";") {
-    j = skipWs(s, j + 1);
-    const name = readToken(s, j);
-    if (!name.value) throw new SipSyntaxError("empty parameter");
-    j = skipWs(s, name.end);
+  const end = readParamsInto(s, i, params);
+  return { params, end };
+}
+
+/**
+ * `readParams` without the result object: fills `params` and returns the end index. Walks
+ * character codes, since it runs for every Via, From, To, Contact and Route of every message.
+ */
+export function readParamsInto(s: string, i: number, params: Params): number {
+  const n = s.length;
+  let j = skipWsCode(s, i);
+  while (j < n && s.charCodeAt(j) === 59 /* ; */) {
+    j = skipWsCode(s, j + 1);
+    const nameStart = j;
+    while (j < n && isTokenCode(s.charCodeAt(j))) j++;
+    if (j === nameStart) throw new SipSyntaxError("empty parameter");
+    const name = s.slice(nameStart, j);
+    j = skipWsCode(s, j);
     let value: string | null = null;
-    if (s[j] === "=") {
-      j = skipWs(s, j + 1);
-      if (s[j] === '"') {
+    if (j < n && s.charCodeAt(j) === 61 /* = */) {
+      j = skipWsCode(s, j + 1);
+      const c = s.charCodeAt(j);
+      if (c === 34 /* " */) {
         const q = readQuoted(s, j);
         value = q.value;
         j = q.end;
       } else {
         // host may be an IPv6 reference; otherwise a token (which covers hostnames, IPv4).
         let k = j;
-        if (s[k] === "[") {
+        if (c === 91 /* [ */) {
           const close = s.indexOf("]", k);
           if (close < 0) throw new SipSyntaxError("bad IPv6 reference");
           k = close + 1;
         } else {
-          while (k < s.length && (isTokenCode(s.charCodeAt(k)) || s.charCodeAt(k) === 58)) k++;
+          while (k < n && (isTokenCode(s.charCodeAt(k)) || s.charCodeAt(k) === 58)) k++;
         }
+        if (k === j) throw new SipSyntaxError("empty parameter value");
         value = s.slice(j, k);
-        if (!value) throw new SipSyntaxError("empty parameter value");
         j = k;
       }
-      j = skipWs(s, j);
+      j = skipWsCode(s, j);
     }
-    params.set(name.value.toLowerCase(), value);
+    params.set(name.toLowerCase(), value);
   }
-  return { params, end: j };
+  return j;
+}
+
+function skipWsCode(s: string, i: number): number {
+  let c = s.charCodeAt(i);
+  while (c === 32 || c === 9) c = s.charCodeAt(++i);
+  return i;
 }
 
 const NEEDS_QUOTE = /[^A-Za-z0-9\-.!%*_+`'~:[\]]/;

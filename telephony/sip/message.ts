@@ -52,6 +52,10 @@ abstract class SipMessageBase {
   headers: SipHeaders;
   body: Buffer;
   private cache: { vias?: Via[]; from?: NameAddr; to?: NameAddr; cseq?: CSeq } = {};
+  /** The header section as received, when it reads exactly as the serializer would write it. */
+  private raw: Buffer | undefined = undefined;
+  /** What `raw` was written from: name, key and value of every field, then the start line. */
+  private rawSnapshot: Array<string | number> | undefined = undefined;
 
   constructor(headers?: SipHeaders, body?: Buffer) {
     this.headers = headers ?? new SipHeaders();
@@ -66,7 +70,52 @@ abstract class SipMessageBase {
   /** Drops cached parsed values after a header was changed by hand. */
   invalidate(): void {
     this.cache = {};
+    this.raw = undefined;
+    this.rawSnapshot = undefined;
   }
+
+  /**
+   * Keeps the received header section (start line to the empty line) for the serializer; the
+   * parser calls this only when those bytes are what `serializeHead` would produce.
+   */
+  keepRaw(raw: Buffer): void {
+    const fields = this.headers.fields;
+    const snap: Array<string | number> = new Array(fields.length * 3 + 3);
+    let i = 0;
+    for (const f of fields) {
+      snap[i++] = f.name;
+      snap[i++] = f.key;
+      snap[i++] = f.value;
+    }
+    const [a, b] = this.startLine();
+    snap[i++] = a;
+    snap[i++] = b;
+    snap[i] = this.body.length;
+    this.raw = raw;
+    this.rawSnapshot = snap;
+  }
+
+  /**
+   * The received header section if nothing the serializer writes has changed since: same
+   * start line, same fields (name, key, value, in order), same body length. Checked field by
+   * field because `headers.fields` and its entries are open to change.
+   */
+  unchangedRaw(): Buffer | undefined {
+    const snap = this.rawSnapshot;
+    if (snap === undefined) return undefined;
+    const fields = this.headers.fields;
+    if (snap.length !== fields.length * 3 + 3) return undefined;
+    let i = 0;
+    for (const f of fields) {
+      if (f.name !== snap[i] || f.key !== snap[i + 1] || f.value !== snap[i + 2]) return undefined;
+      i += 3;
+    }
+    const [a, b] = this.startLine();
+    if (a !== snap[i] || b !== snap[i + 1] || this.body.length !== snap[i + 2]) return undefined;
+    return this.raw;
+  }
+
+  protected abstract startLine(): [string | number, string];
 
   get callId(): string {
     return this.headers.get("call-id") ?? "";
@@ -137,6 +186,10 @@ export class SipRequest extends SipMessageBase {
   get requestUri(): Uri {
     return parseUri(this.uri);
   }
+
+  protected startLine(): [string, string] {
+    return [this.method, this.uri];
+  }
 }
 
 export class SipResponse extends SipMessageBase {
@@ -148,6 +201,10 @@ export class SipResponse extends SipMessageBase {
     super(headers, body);
     this.status = status;
     this.reason = reason ?? REASON_PHRASES[status] ?? "";
+  }
+
+  protected startLine(): [number, string] {
+    return [this.status, this.reason];
   }
 }
 

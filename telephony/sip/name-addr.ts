@@ -14,7 +14,7 @@ import {
   isWs,
   type Params,
   quote,
-  readParams,
+  readParamsInto,
   readQuoted,
   readToken,
   SipSyntaxError,
@@ -62,10 +62,9 @@ export class NameAddr {
       const inner = s.slice(i + 1, gt);
       if (isWs(inner[0]) || isWs(inner[inner.length - 1])) throw new SipSyntaxError("whitespace inside <>");
       const uri = parseUri(inner);
-      const rest = s.slice(gt + 1);
-      const p = readParams(rest, 0);
-      if (p.end !== rest.length) throw new SipSyntaxError("junk after name-addr");
-      return new NameAddr(uri, display, p.params);
+      const params: Params = new Map();
+      if (readParamsInto(s, gt + 1, params) !== s.length) throw new SipSyntaxError("junk after name-addr");
+      return new NameAddr(uri, display, params);
     }
     // addr-spec form: the URI ends at the first ";" or whitespace; it must not hold "?" or ","
     // (RFC 3261 §20: such URIs "MUST be enclosed in angle brackets"; RFC 4475 regbadct).
@@ -74,9 +73,9 @@ export class NameAddr {
     const spec = s.slice(0, end);
     if (/[?,]/.test(spec)) throw new SipSyntaxError("addr-spec with ? or , must be in <>");
     const uri = parseUri(spec);
-    const p = readParams(s, end);
-    if (p.end !== s.length) throw new SipSyntaxError("junk after addr-spec");
-    return new NameAddr(uri, undefined, p.params);
+    const params: Params = new Map();
+    if (readParamsInto(s, end, params) !== s.length) throw new SipSyntaxError("junk after addr-spec");
+    return new NameAddr(uri, undefined, params);
   }
 
   get tag(): string | undefined {

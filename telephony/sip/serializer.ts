@@ -16,6 +16,16 @@ export function serializeHead(msg: SipMessage): string {
 }
 
 export function serializeMessage(msg: SipMessage): Buffer {
+  // A received message whose header fields are untouched (a request relayed or answered from
+  // its own bytes) is written from the bytes it arrived as: they are what serializeHead would
+  // produce, which the parser checked before keeping them.
+  const raw = msg.unchangedRaw();
+  if (raw !== undefined) {
+    const out = Buffer.allocUnsafe(raw.length + msg.body.length);
+    raw.copy(out, 0);
+    msg.body.copy(out, raw.length);
+    return out;
+  }
   const head = serializeHead(msg);
   if (msg.body.length === 0) return Buffer.from(head, "utf8");
   const headLen = Buffer.byteLength(head, "utf8");

@@ -23,11 +23,25 @@ const PARAM_CHARS = charTable("-_.!~*'()%[]/:&+$");
 const ILLEGAL_RE = /[\s<>"]/;
 
 function allIn(s: string, table: Uint8Array): boolean {
-  for (let i = 0; i < s.length; i++) {
+  return allInRange(s, 0, s.length, table);
+}
+
+function allInRange(s: string, from: number, to: number, table: Uint8Array): boolean {
+  for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c >= 128 || table[c] !== 1) return false;
   }
   return true;
+}
+
+/** "sip" or "sips" (any case) before the colon at 3 or 4, else undefined. */
+function schemeOf(text: string, colon: number): "sip" | "sips" | undefined {
+  const s = text.charCodeAt(0) | 0x20;
+  const i = text.charCodeAt(1) | 0x20;
+  const p = text.charCodeAt(2) | 0x20;
+  if (s !== 115 || i !== 105 || p !== 112) return undefined;
+  if (colon === 3) return "sip";
+  return (text.charCodeAt(3) | 0x20) === 115 ? "sips" : undefined;
 }
 const IPV6REF_RE = /^\[[0-9A-Fa-f:.]+\]$/;
 const HEADERS_RE =
@@ -122,61 +136,85 @@ export class SipUri {
    */
   static parse(text: string): SipUri {
     const colon = text.indexOf(":");
-    if (colon !== 3 && colon !== 4) throw new SipSyntaxError(`not a SIP URI: ${text}`);
-    const scheme = text.slice(0, colon).toLowerCase();
-    if (scheme !== "sip" && scheme !== "sips") throw new SipSyntaxError(`not a SIP URI: ${text}`);
-    let rest = text.slice(colon + 1);
-    if (ILLEGAL_RE.test(rest)) throw new SipSyntaxError("illegal character in URI");
+    const scheme = colon === 3 || colon === 4 ? schemeOf(text, colon) : undefined;
+    if (scheme === undefined) throw new SipSyntaxError(`not a SIP URI: ${text}`);
+    // Indexes into `text` rather than slices of it: this runs for every URI of every message.
+    let from = colon + 1;
+    if (ILLEGAL_RE.test(text)) throw new SipSyntaxError("illegal character in URI");
     let user: string | undefined;
     let password: string | undefined;
-    const at = rest.lastIndexOf("@");
-    if (at >= 0) {
-      const userinfo = rest.slice(0, at);
-      const pc = userinfo.indexOf(":");
-      user = pc >= 0 ? userinfo.slice(0, pc) : userinfo;
-      password = pc >= 0 ? userinfo.slice(pc + 1) : undefined;
+    const at = text.lastIndexOf("@");
+    if (at > colon) {
+      const pc = text.indexOf(":", from);
+      const userEnd = pc >= 0 && pc < at ? pc : at;
+      user = text.slice(from, userEnd);
+      password = userEnd < at ? text.slice(userEnd + 1, at) : undefined;
       if (!user || !allIn(user, USER_CHARS) || (password !== undefined && !allIn(password, PASSWORD_CHARS))) {
         throw new SipSyntaxError("bad userinfo");
       }
-      if (userinfo.includes("%") && !validEscapes(userinfo)) throw new SipSyntaxError("bad escape in userinfo");
-      rest = rest.slice(at + 1);
+      const pct = text.indexOf("%", from);
+      if (pct >= 0 && pct < at && !validEscapes(text.slice(from, at))) {
+        throw new SipSyntaxError("bad escape in userinfo");
+      }
+      from = at + 1;
     }
     let headers: string | undefined;
-    const q = rest.indexOf("?");
+    let restEnd = text.length;
+    const q = text.indexOf("?", from);
     if (q >= 0) {
-      headers = rest.slice(q + 1);
-      rest = rest.slice(0, q);
+      headers = text.slice(q + 1);
+      restEnd = q;
       if (!HEADERS_RE.test(headers) || !validEscapes(headers)) throw new SipSyntaxError("bad URI headers");
     }
-    const semi = rest.indexOf(";");
-    const hostport = semi >= 0 ? rest.slice(0, semi) : rest;
-    let host = hostport;
+    let semi = text.indexOf(";", from);
+    if (semi >= restEnd) semi = -1;
+    const hostEnd = semi >= 0 ? semi : restEnd;
+    let hostStop = hostEnd;
     let port: number | undefined;
-    const close = hostport.charCodeAt(0) === 91 ? hostport.indexOf("]") : -1;
-    const pcolon = hostport.indexOf(":", close + 1);
-    if (pcolon >= 0) {
-      host = hostport.slice(0, pcolon);
-      const p = hostport.slice(pcolon + 1);
-      if (!/^\d{1,5}$/.test(p)) throw new SipSyntaxError("bad port");
-      port = Number(p);
+    const close = text.charCodeAt(from) === 91 ? text.indexOf("]", from) : -1;
+    // Within the host and port: a "]" past them is not the IPv6 reference's end.
+    const pcolon = text.indexOf(":", close >= 0 && close < hostEnd ? close + 1 : from);
+    if (pcolon >= 0 && pcolon < hostEnd) {
+      hostStop = pcolon;
+      // port = 1*DIGIT, at most five of them and at most 65535
+      const digits = hostEnd - pcolon - 1;
+      let value = 0;
+      for (let i = pcolon + 1; i < hostEnd; i++) {
+        const c = text.charCodeAt(i);
+        if (c < 48 || c > 57) {
+          value = -1;
+          break;
+        }
+        value = value * 10 + (c - 48);
+      }
+      if (digits < 1 || digits > 5 || value < 0) throw new SipSyntaxError("bad port");
+      port = value;
       if (port > 65535) throw new SipSyntaxError("bad port");
     }
+    const host = text.slice(from, hostStop);
     if (!isValidHost(host)) throw new SipSyntaxError(`bad host: ${host}`);
     const params: Params = new Map();
     if (semi >= 0) {
-      const list = rest.slice(semi + 1);
-      if (list.includes("%") && !validEscapes(list)) throw new SipSyntaxError("bad escape in URI parameter");
-      for (const p of list.split(";")) {
-        const eq = p.indexOf("=");
-        const name = eq >= 0 ? p.slice(0, eq) : p;
-        const value = eq >= 0 ? p.slice(eq + 1) : null;
-        if (!name || !allIn(name, PARAM_CHARS) || (value !== null && !allIn(value, PARAM_CHARS))) {
-          throw new SipSyntaxError("bad URI parameter");
-        }
-        params.set(name.toLowerCase(), value);
+      const pct = text.indexOf("%", semi + 1);
+      if (pct >= 0 && pct < restEnd && !validEscapes(text.slice(semi + 1, restEnd))) {
+        throw new SipSyntaxError("bad escape in URI parameter");
+      }
+      // uri-parameters = *( ";" uri-parameter ); each is pname [ "=" pvalue ], both paramchars.
+      let p = semi + 1;
+      for (;;) {
+        let stop = text.indexOf(";", p);
+        if (stop < 0 || stop > restEnd) stop = restEnd;
+        let eq = text.indexOf("=", p);
+        if (eq >= stop) eq = -1;
+        const nameEnd = eq >= 0 ? eq : stop;
+        if (nameEnd === p || !allInRange(text, p, nameEnd, PARAM_CHARS)) throw new SipSyntaxError("bad URI parameter");
+        if (eq >= 0 && !allInRange(text, eq + 1, stop, PARAM_CHARS)) throw new SipSyntaxError("bad URI parameter");
+        params.set(text.slice(p, nameEnd).toLowerCase(), eq >= 0 ? text.slice(eq + 1, stop) : null);
+        if (stop >= restEnd) break;
+        p = stop + 1;
       }
     }
-    return new SipUri({ scheme: scheme as "sip" | "sips", user, password, host, port, params, headers });
+    return new SipUri({ scheme, user, password, host, port, params, headers });
   }
 
   clone(): SipUri {
@@ -224,7 +262,7 @@ export class OpaqueUri {
 }
 
 export function parseUri(text: string): Uri {
-  const scheme = text.slice(0, 5).toLowerCase();
-  if (scheme.startsWith("sip:") || scheme === "sips:") return SipUri.parse(text);
+  const colon = text.indexOf(":");
+  if ((colon === 3 || colon === 4) && schemeOf(text, colon) !== undefined) return SipUri.parse(text);
   return new OpaqueUri(text);
 }

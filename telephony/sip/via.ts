@@ -7,14 +7,90 @@
  *
  * SLASH and COLON allow whitespace on both sides (RFC 4475 wsinv).
  */
-import { formatParams, type Params, readParams, SipSyntaxError } from "./grammar.ts";
+import { formatParams, isTokenCode, type Params, readParamsInto, SipSyntaxError } from "./grammar.ts";
 import { isValidHost } from "./uri.ts";
 
 /** The magic cookie that marks an RFC 3261 branch (§8.1.1.7). */
 export const BRANCH_COOKIE = "z9hG4bK";
 
-const SENT_RE =
-  /^SIP[ \t]*\/[ \t]*2\.0[ \t]*\/[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+)(?:[ \t]*:[ \t]*(\d{1,5}))?/i;
+/** Where the parts of `sent-protocol LWS sent-by` lie in a Via value. */
+interface SentBy {
+  transportStart: number;
+  transportEnd: number;
+  hostStart: number;
+  hostEnd: number;
+  port: number | undefined;
+  /** Index after the port (or host). */
+  end: number;
+}
+
+function skipWs(s: string, i: number): number {
+  let c = s.charCodeAt(i);
+  while (c === 32 || c === 9) c = s.charCodeAt(++i);
+  return i;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
+}
+
+function isHostChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 45 || c === 46;
+}
+
+/**
+ * sent-protocol LWS sent-by, with SLASH and COLON allowing whitespace on both sides:
+ *   "SIP" / "2.0" / transport-token [ \t]+ ( "[" [0-9A-Fa-f:.]+ "]" / [A-Za-z0-9-.]+ ) [ ":" 1*5DIGIT ]
+ * ("SIP" in any case). Undefined when the value does not start that way. Written out by hand
+ * rather than as one case-insensitive regular expression: it runs for every Via received.
+ */
+function readSentBy(s: string): SentBy | undefined {
+  if ((s.charCodeAt(0) | 0x20) !== 115 || (s.charCodeAt(1) | 0x20) !== 105 || (s.charCodeAt(2) | 0x20) !== 112) {
+    return undefined;
+  }
+  let i = skipWs(s, 3);
+  if (s.charCodeAt(i) !== 47) return undefined;
+  i = skipWs(s, i + 1);
+  if (s.charCodeAt(i) !== 50 || s.charCodeAt(i + 1) !== 46 || s.charCodeAt(i + 2) !== 48) return undefined;
+  i = skipWs(s, i + 3);
+  if (s.charCodeAt(i) !== 47) return undefined;
+  i = skipWs(s, i + 1);
+  const transportStart = i;
+  while (isTokenCode(s.charCodeAt(i))) i++;
+  const transportEnd = i;
+  if (transportEnd === transportStart) return undefined;
+  i = skipWs(s, i);
+  if (i === transportEnd) return undefined;
+  const hostStart = i;
+  if (s.charCodeAt(i) === 91) {
+    i++;
+    while (isHex(s.charCodeAt(i)) || s.charCodeAt(i) === 58 || s.charCodeAt(i) === 46) i++;
+    if (i === hostStart + 1 || s.charCodeAt(i) !== 93) return undefined;
+    i++;
+  } else {
+    while (isHostChar(s.charCodeAt(i))) i++;
+    if (i === hostStart) return undefined;
+  }
+  const hostEnd = i;
+  // [ COLON port ]: up to five digits are the port; without a digit there is no port part.
+  let port: number | undefined;
+  let end = hostEnd;
+  const colon = skipWs(s, hostEnd);
+  if (s.charCodeAt(colon) === 58) {
+    const digits = skipWs(s, colon + 1);
+    let j = digits;
+    let value = 0;
+    while (j < digits + 5 && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) {
+      value = value * 10 + (s.charCodeAt(j) - 48);
+      j++;
+    }
+    if (j > digits) {
+      port = value;
+      end = j;
+    }
+  }
+  return { transportStart, transportEnd, hostStart, hostEnd, port, end };
+}
 
 export class Via {
   transport: string;
@@ -31,15 +107,15 @@ export class Via {
 
   static parse(text: string): Via {
     const s = text.trim();
-    const m = SENT_RE.exec(s);
-    if (!m) throw new SipSyntaxError(`bad Via: ${s}`);
-    const host = m[2] as string;
+    const sent = readSentBy(s);
+    if (sent === undefined) throw new SipSyntaxError(`bad Via: ${s}`);
+    const host = s.slice(sent.hostStart, sent.hostEnd);
     if (!isValidHost(host)) throw new SipSyntaxError("bad Via host");
-    const port = m[3] === undefined ? undefined : Number(m[3]);
+    const port = sent.port;
     if (port !== undefined && port > 65535) throw new SipSyntaxError("bad Via port");
-    const p = readParams(s, m[0].length);
-    if (p.end !== s.length) throw new SipSyntaxError("junk in Via");
-    return new Via(m[1] as string, host, port, p.params);
+    const params: Params = new Map();
+    if (readParamsInto(s, sent.end, params) !== s.length) throw new SipSyntaxError("junk in Via");
+    return new Via(s.slice(sent.transportStart, sent.transportEnd), host, port, params);
   }
 
   get branch(): string | undefined {
