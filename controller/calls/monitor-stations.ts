@@ -99,9 +99,13 @@ export class MonitorStations {
   start(req: MonitorRequest): MonitorView {
     const s = this.callable(req.callId);
     const uri = this.stationUri(req.station);
-    const leg = this.deps.account.makeCall(uri, {
-      headers: { Subject: "Call monitoring" },
-    });
+    let leg: Call;
+    try {
+      leg = this.deps.account.makeCall(uri, { headers: { Subject: "Call monitoring" } });
+    } catch (err) {
+      // A URI the SIP stack cannot call (malformed, unknown scheme) is the request's fault.
+      throw new MonitorError("unknown-station", `monitoring station ${req.station} cannot be called: ${String(err)}`);
+    }
     const m: Monitor = {
       view: {
         monitorId: this.deps.newId(),
