@@ -22,6 +22,25 @@ test("bank-8 describes 8 handsets in 4 units, 2 expanders whose 32 pins are the 
   t.throws(() => describeBoard("nope"), { message: /known: bank-8, qemu-virt, sim/ });
 });
 
+test("bank-8 uses no sysfs GPIO: relays, column drives and INTA lines are character-device lines, one audio adapter per handset", (t) => {
+  const lines = [
+    ...bank8.handsets.flatMap((h) => [h.lineRelay, ...(h.keypad?.columns ?? [])]),
+    ...bank8.expanders.map((e) => e.interrupt),
+  ];
+  t.true(lines.every((l) => l?.kind === "gpio-cdev"));
+  for (const e of bank8.expanders) {
+    // INTA is active-low open drain (IOCON.ODR): inverted and pulled up by the kernel
+    t.like(e.interrupt, { kind: "gpio-cdev", activeLow: true, bias: "pull-up" });
+  }
+  const relays = bank8.handsets.map((h) => (h.lineRelay.kind === "gpio-cdev" ? h.lineRelay.offset : -1));
+  t.is(new Set(relays).size, 8, "a relay line per handset");
+  const audio = bank8.handsets.map((h) => (h.audio.kind === "alsa" ? h.audio.device : ""));
+  t.deepEqual(
+    audio,
+    [1, 2, 3, 4, 5, 6, 7, 8].map((n) => `plughw:CARD=Handset${n},DEV=0`),
+  );
+});
+
 test("the sim board opens with in-memory lines and no hardware modules", async (t) => {
   const lines = new SimLines();
   const io = await openBoard(sim, { sim: lines });
