@@ -7,14 +7,7 @@ import type { BoardDescription } from "../board/descriptions/types.ts";
 import { type FactoryOptions, openBoard } from "../board/factory.ts";
 import { startControlServer } from "../board/sim/control-server.ts";
 import { SimBoard } from "../board/sim/sim-board.ts";
-import type {
-  Account,
-  AudioMedia,
-  AudioMediaRecorder,
-  Call,
-  Endpoint,
-  ExtraAudioDevice,
-} from "../telephony/api.ts";
+import type { Account, AudioMedia, AudioMediaRecorder, Call, Endpoint, ExtraAudioDevice } from "../telephony/api.ts";
 import { type Clock, SystemClock } from "../telephony/clock.ts";
 import { createEndpoint } from "../telephony/ua/endpoint.ts";
 import { type DaemonOptions, FirmwareDaemon } from "./daemon.ts";

@@ -75,7 +75,10 @@ export async function importLibgpiod(importer: () => Promise<unknown>): Promise<
   const mod = m as Partial<LibgpiodBinding> & { default?: LibgpiodBinding };
   const b = mod.default ?? mod;
   if (typeof b.Chip !== "function" || typeof b.Line !== "function") {
-    throw new DeviceUnavailableError("node-libgpiod", "the package has no Chip/Line classes (expected node-libgpiod 0.5.x)");
+    throw new DeviceUnavailableError(
+      "node-libgpiod",
+      "the package has no Chip/Line classes (expected node-libgpiod 0.5.x)",
+    );
   }
   return b as LibgpiodBinding;
 }
@@ -134,7 +137,11 @@ export class GpioCdevChip {
     try {
       native = new lib.Chip(chip);
     } catch (err) {
-      throw new DeviceUnavailableError(deviceName(chip), `GPIO character device not opened: ${explainOsError(err)}`, err);
+      throw new DeviceUnavailableError(
+        deviceName(chip),
+        `GPIO character device not opened: ${explainOsError(err)}`,
+        err,
+      );
     }
     return new GpioCdevChip(chip, native, lib, opts);
   }

@@ -127,7 +127,11 @@ class DeviceProcess {
     return new Promise((resolve, reject) => {
       let settled = false;
       const proc = spawn(cmd, args, {
-        stdio: [this.direction === "playback" ? "pipe" : "ignore", this.direction === "capture" ? "pipe" : "ignore", "pipe"],
+        stdio: [
+          this.direction === "playback" ? "pipe" : "ignore",
+          this.direction === "capture" ? "pipe" : "ignore",
+          "pipe",
+        ],
         ...(o.env ? { env: o.env } : {}),
       });
       this.proc = proc;
@@ -175,7 +179,12 @@ class DeviceProcess {
     while (this.restartsAt.length > 0 && now - (this.restartsAt[0] as number) > window) this.restartsAt.shift();
     const max = this.owner.config.maxRestarts ?? DEFAULT_MAX_RESTARTS;
     if (this.restartsAt.length >= max) {
-      this.owner.fault({ direction: this.direction, device: this.device, message: `${why}; gave up after ${max} restarts`, fatal: true });
+      this.owner.fault({
+        direction: this.direction,
+        device: this.device,
+        message: `${why}; gave up after ${max} restarts`,
+        fatal: true,
+      });
       return;
     }
     this.restartsAt.push(now);

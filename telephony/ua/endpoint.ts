@@ -225,7 +225,8 @@ class SipEndpoint implements YardlineEndpoint {
   /** A sound device (ALSA, through aplay/arecord) on the engine's bridge; see telephony/audio-device. */
   createExtraAudioDevice(dcfg: SoundDeviceConfig): ExtraAudioDevice {
     const bridge = (this.engineNow() as MediaEngine & { bridge?: ConferenceBridge }).bridge;
-    if (!bridge) throw new Error("createExtraAudioDevice: this media engine has no conference bridge to put a sound device on");
+    if (!bridge)
+      throw new Error("createExtraAudioDevice: this media engine has no conference bridge to put a sound device on");
     const dev = new AlsaSoundDevice(bridge, dcfg, {
       clock: this.clock,
       log: (msg, data) => this.log("warn", msg, data),

@@ -140,5 +140,8 @@ pcm.handset1mic { type file slave.pcm { type null } file "${join(dir, "mic-copy.
   t.true(prompt.filter(Boolean).length >= 10, "the controller's audio on the ALSA earpiece");
   t.true(prompt.indexOf(true) > dial.indexOf(true), "after the dial tone");
   const atController = readWav(heardFile).channel(0);
-  t.true(frequencyPresence(atController, 600).filter(Boolean).length >= 10, "the ALSA microphone heard at the controller");
+  t.true(
+    frequencyPresence(atController, 600).filter(Boolean).length >= 10,
+    "the ALSA microphone heard at the controller",
+  );
 });

@@ -204,7 +204,10 @@ test("without node-libgpiod the driver says which package is missing and what it
   );
   t.is(err?.device, "node-libgpiod");
   t.regex(err?.message ?? "", /optional package node-libgpiod is not installed.*libgpiod 1\.x/);
-  await t.throwsAsync(importLibgpiod(async () => ({ default: {} })), { message: /no Chip\/Line classes/ });
+  await t.throwsAsync(
+    importLibgpiod(async () => ({ default: {} })),
+    { message: /no Chip\/Line classes/ },
+  );
 });
 
 // The real binding: present wherever libgpiod-dev was there at npm install (CI installs it). Where

@@ -86,7 +86,10 @@ pcm.microphone {
     env,
     bridge,
     handles,
-    device(cfg: ConstructorParameters<typeof AlsaSoundDevice>[1], o: ConstructorParameters<typeof AlsaSoundDevice>[2] = {}) {
+    device(
+      cfg: ConstructorParameters<typeof AlsaSoundDevice>[1],
+      o: ConstructorParameters<typeof AlsaSoundDevice>[2] = {},
+    ) {
       const d = new AlsaSoundDevice(bridge, cfg, { env, settleMs: 150, ...o });
       devices.push(d);
       return d;
@@ -180,7 +183,10 @@ test("a device that does not exist is a clear error and a fatal fault, and the b
   const err = await t.throwsAsync(dev.open(), { instanceOf: SoundDeviceError });
   t.is(err?.device, "plughw:CARD=NoSuchHandset,DEV=0");
   t.is(err?.direction, "playback");
-  t.regex(err?.message ?? "", /plughw:CARD=NoSuchHandset,DEV=0: ALSA playback device not opened: .*(Unknown PCM|audio open error)/);
+  t.regex(
+    err?.message ?? "",
+    /plughw:CARD=NoSuchHandset,DEV=0: ALSA playback device not opened: .*(Unknown PCM|audio open error)/,
+  );
   t.is(faults.length, 1);
   t.true(faults[0]?.fatal);
   t.is(faults[0]?.direction, "playback");
