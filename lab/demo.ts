@@ -28,6 +28,8 @@ const lab: Lab = await startLab({
 try {
   // The seeded calling hours are 06:00–23:00 facility time; the demo runs at any hour.
   await openDemoFacilityAllDay(lab.controller.ds);
+  // The hours are pushed to the phone bank as well (outside them its units are off): wait for it.
+  await lab.settled();
   const svc = lab.controller.calls;
   const say = (m: string) => console.log(`demo: ${m}`);
   say("lifting handset h1 (demo-bank-a, set 1)");
