@@ -308,3 +308,17 @@ test("CSV export: one header line, the rows, a total line; dollars with cents; a
   const entries = await h.access.audit.search({ action: "report.export" });
   t.true(entries.entries.some((e) => e.entityId === "daily-volume"));
 });
+
+test("the OpenAPI document describes every report with its query parameters", async (t) => {
+  const doc = (await h.app.inject({ method: "GET", url: "/api/openapi.json" })).json() as {
+    paths: Record<string, { get?: { parameters?: { name: string; required?: boolean }[] } }>;
+  };
+  const ids = ((await admin.get("/api/reports")).json() as { id: string }[]).map((r) => r.id);
+  for (const id of ids) {
+    t.truthy(doc.paths[`/api/reports/${id}`]?.get, id);
+    t.truthy(doc.paths[`/api/reports/${id}/csv`]?.get, `${id} csv`);
+  }
+  const frequent = doc.paths["/api/reports/frequent-numbers"]?.get?.parameters ?? [];
+  t.deepEqual(frequent.find((p) => p.name === "minCalls")?.required, true);
+  t.deepEqual(frequent.find((p) => p.name === "facilityIds")?.required ?? false, false);
+});
