@@ -51,13 +51,30 @@ async function open(line: number, direction: "in" | "out", activeLow: boolean, r
 export async function openSysfsInput(line: number, activeLow = false, root = SYSFS_GPIO_ROOT): Promise<DigitalInput> {
   const gpio = await open(line, "in", activeLow, root);
   const listeners = new Set<(active: boolean) => void>();
-  gpio.watch((err, value) => {
-    if (!err) for (const l of listeners) l(value === 1);
-  });
+  let watching = false;
+  // onoff adds the value file to epoll (POLLPRI) only here, on the first watcher.
+  const startWatching = () => {
+    if (watching) return;
+    try {
+      gpio.watch((err, value) => {
+        if (!err) for (const l of listeners) l(value === 1);
+      });
+    } catch (err) {
+      // onoff keeps the callback although epoll refused the file; drop it so unexport works
+      try {
+        gpio.unwatchAll();
+      } catch {
+        // the same refusal, from epoll's remove
+      }
+      throw new DeviceUnavailableError(`${root}/gpio${line}/value`, `edge events: ${explainOsError(err)}`, err);
+    }
+    watching = true;
+  };
   return {
     name: `gpio${line}`,
     read: async () => (await gpio.read()) === 1,
     watch: (listener) => {
+      startWatching();
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
