@@ -110,6 +110,11 @@ pcm.handset1mic { type file slave.pcm { type null } file "${join(dir, "mic-copy.
 
   mic = await open(micFifo, "w"); // arecord is waiting in alsa-lib's open of the infile
   await waitFor(() => rt.daemon.serviceAvailable, "link");
+  // ... and the controller hears of that fault over the link, like any hardware fault.
+  await waitFor(
+    () => (banks.state("bank-alsa")?.faults ?? []).some((f) => f.startsWith("handset h2 audio:")),
+    "h2's audio fault at the controller",
+  );
   chips.setPhysical("gpiochip0", 0, 1); // lift h1
   await waitFor(() => incoming.length === 1, "the ringdown call");
   // The inmate speaks: 600 Hz, 100 ms at a time, at the pace a microphone gives it.
