@@ -7,6 +7,10 @@
  *                        [--control-port N] [--audio-dir DIR] [--unavailable-prompt WAV]
  *                        [--link-token TOKEN] [--sip-bind HOST:PORT]
  *
+ * Handset audio follows the board: on `sim`, WAV files in --audio-dir; on a real board, the ALSA
+ * device its description names for each handset (aplay/arecord, see docs/firmware.md "Audio").
+ * GPIO drivers are loaded as the description names them (board/factory.ts).
+ *
  * Environment: YARDLINE_SIP_PASSWORD and YARDLINE_LINK_TOKEN instead of the options (keeps
  * secrets out of the process list). On SIGINT/SIGTERM the daemon stops cleanly (journal
  * flushed, watchdog disarmed with 'V'); a crash leaves the watchdog armed so the board resets.
