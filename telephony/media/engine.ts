@@ -10,6 +10,7 @@ import { ConferenceBridge, TICK_MS } from "./bridge.ts";
 import type { MediaEngine, MediaSessionOptions } from "./engine-types.ts";
 import { WavPlayer } from "./player.ts";
 import { WavRecorder } from "./recorder.ts";
+import { RecordingWriter } from "./recording-writer.ts";
 import { type Logger, RtpMediaSession } from "./session.ts";
 import { BridgeToneGenerator } from "./tone-generator.ts";
 
@@ -77,6 +78,8 @@ export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine
   const players = new Set<WavPlayer>();
   const tones = new Set<BridgeToneGenerator>();
   const recorders = new Set<WavRecorder>();
+  // one writer thread for every recording, started with the first
+  let writer: RecordingWriter | undefined;
   const log: Logger = opts.log ?? (() => {});
   const random = opts.random ?? Math.random;
   const stats: TickStats = { ticks: 0, lateTicks: 0, skippedTicks: 0, maxTickMs: 0, busyMs: 0, maxLateMs: 0 };
@@ -177,8 +180,11 @@ export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine
       return p;
     },
     async createRecorder(file: string) {
-      const r = await WavRecorder.open(bridge, file);
+      if (closed) throw new Error("media engine closed");
+      writer ??= new RecordingWriter();
+      const r = await WavRecorder.open(bridge, file, writer);
       recorders.add(r);
+      r.once("closed", () => recorders.delete(r));
       return r;
     },
     createToneGenerator() {
@@ -194,6 +200,7 @@ export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine
       clock.clearInterval(timer);
       await Promise.all([...sessions].map((s) => s.close()));
       await Promise.all([...recorders].map((r) => r.close().catch(() => 0)));
+      await writer?.stop();
       for (const p of players) p.destroy();
       for (const t of tones) t.destroy();
     },

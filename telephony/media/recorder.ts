@@ -5,14 +5,21 @@
  * A recording must survive the process dying mid-call. Audio is appended every 500 ms, and the
  * RIFF and data sizes in the header are rewritten every second (and on close) once the audio
  * they count is written, so a file cut by a crash is a valid WAV holding everything up to the
- * last header rewrite (at most ~1.5 s lost), readable by sox and by our reader.
+ * last header rewrite (at most ~1.5 s lost), readable by sox and by our reader. The writes go
+ * through the engine's RecordingWriter, which keeps each file's writes in order (a header is
+ * never on disk before the audio it counts) and off the event loop.
  */
-import { type FileHandle, open } from "node:fs/promises";
+import { close as closeFile, open as openFile } from "node:fs";
 import { endianness } from "node:os";
+import { promisify } from "node:util";
 import type { AudioMediaRecorder } from "../api.ts";
 import { type BridgePort, type ConferenceBridge, FRAME_SAMPLES } from "./bridge.ts";
 import { Emitter } from "./emitter.ts";
+import type { RecordingWriter } from "./recording-writer.ts";
 import { WAV_HEADER_SIZE, writeWavHeader } from "./wav.ts";
+
+const open = promisify(openFile);
+const closeFd = promisify(closeFile);
 
 /** Ticks of audio gathered before a write: 500 ms (two writes per header rewrite). */
 const WRITE_TICKS = 25;
@@ -27,66 +34,75 @@ export class WavRecorder extends Emitter implements AudioMediaRecorder {
   readonly left: BridgePort;
   readonly right: BridgePort;
   private readonly bridge: ConferenceBridge;
-  private readonly fh: FileHandle;
-  private readonly leftFrame = new Int16Array(FRAME_SAMPLES);
-  private readonly rightFrame = new Int16Array(FRAME_SAMPLES);
+  private readonly writer: RecordingWriter;
+  /** The writer's name for this file, and the file. */
+  private readonly id: number;
+  private readonly fd: number;
+  /** Audio gathered since the last write, interleaved as it will be on disk. */
   private chunk: Buffer;
   private chunkSamples: Int16Array;
   private chunkTicks = 0;
-  private readonly pool: Buffer[] = [];
+  /** Chunks back from the writer, for reuse. */
+  private readonly pool: ArrayBuffer[] = [];
   private ticks = 0;
-  /** Data bytes handed to the file (queued writes included). */
+  /** Data bytes handed to the writer. */
   private queuedBytes = 0;
   /** Data bytes the header on disk counts. */
   headerBytes = 0;
-  private chain: Promise<void> = Promise.resolve();
   private readonly removeTick: () => void;
   private closing: Promise<number> | undefined;
   private failure: Error | undefined;
 
-  private constructor(bridge: ConferenceBridge, file: string, fh: FileHandle) {
+  private constructor(bridge: ConferenceBridge, file: string, writer: RecordingWriter, id: number, fd: number) {
     super();
     this.bridge = bridge;
     this.file = file;
-    this.fh = fh;
-    this.left = bridge.addPort({ write: (f) => this.leftFrame.set(f) }, "recorder-left");
-    this.right = bridge.addPort({ write: (f) => this.rightFrame.set(f) }, "recorder-right");
+    this.writer = writer;
+    this.id = id;
+    this.fd = fd;
     this.chunk = this.newChunk();
     this.chunkSamples = this.view(this.chunk);
+    // each side goes straight into its channel of the chunk: no per-tick copy of the frames
+    this.left = bridge.addPort({ write: (f) => this.put(f, 0) }, "recorder-left");
+    this.right = bridge.addPort({ write: (f) => this.put(f, 1) }, "recorder-right");
     this.removeTick = bridge.onTickEnd(() => this.onTick());
   }
 
   /** Creates the file (truncating it) with an empty header and puts the recorder on the bridge. */
-  static async open(bridge: ConferenceBridge, file: string): Promise<WavRecorder> {
-    const fh = await open(file, "w");
-    await fh.write(writeWavHeader(new Uint8Array(WAV_HEADER_SIZE), 0, CHANNELS), 0, WAV_HEADER_SIZE, 0);
-    return new WavRecorder(bridge, file, fh);
+  static async open(bridge: ConferenceBridge, file: string, writer: RecordingWriter): Promise<WavRecorder> {
+    const fd = await open(file, "w");
+    const id = writer.newFile();
+    const header = writeWavHeader(new Uint8Array(WAV_HEADER_SIZE), 0, CHANNELS);
+    const failed = await new Promise<Error | undefined>((resolve) => writer.write(id, fd, 0, header, resolve));
+    if (failed) {
+      await new Promise<void>((resolve) => writer.end(id, fd, resolve));
+      await closeFd(fd);
+      throw failed;
+    }
+    return new WavRecorder(bridge, file, writer, id, fd);
   }
 
   private newChunk(): Buffer {
-    return this.pool.pop() ?? Buffer.allocUnsafeSlow(BYTES_PER_TICK * WRITE_TICKS);
+    const reused = this.pool.pop();
+    return reused ? Buffer.from(reused) : Buffer.allocUnsafeSlow(BYTES_PER_TICK * WRITE_TICKS);
   }
 
   private view(b: Buffer): Int16Array {
     return new Int16Array(b.buffer, b.byteOffset, b.length >> 1);
   }
 
-  private onTick(): void {
-    const out = this.chunkSamples;
-    const l = this.leftFrame;
-    const r = this.rightFrame;
-    let o = this.chunkTicks * FRAME_SAMPLES * CHANNELS;
+  /** One side's frame for this tick, into its channel (0 left, 1 right). */
+  private put(frame: Int16Array, channel: number): void {
+    let o = this.chunkTicks * FRAME_SAMPLES * CHANNELS + channel;
     if (LITTLE_ENDIAN) {
-      for (let i = 0; i < FRAME_SAMPLES; i++) {
-        out[o++] = l[i]!;
-        out[o++] = r[i]!;
-      }
+      const out = this.chunkSamples;
+      for (let i = 0; i < FRAME_SAMPLES; i++, o += CHANNELS) out[o] = frame[i]!;
     } else {
-      for (let i = 0; i < FRAME_SAMPLES; i++) {
-        this.chunk.writeInt16LE(l[i]!, o++ * 2);
-        this.chunk.writeInt16LE(r[i]!, o++ * 2);
-      }
+      for (let i = 0; i < FRAME_SAMPLES; i++, o += CHANNELS) this.chunk.writeInt16LE(frame[i]!, o * 2);
     }
+  }
+
+  private onTick(): void {
     this.chunkTicks++;
     this.ticks++;
     if (this.chunkTicks === WRITE_TICKS) this.writeChunk();
@@ -95,40 +111,39 @@ export class WavRecorder extends Emitter implements AudioMediaRecorder {
 
   private writeChunk(): void {
     if (this.chunkTicks === 0) return;
-    const buf = this.chunk;
     const len = this.chunkTicks * BYTES_PER_TICK;
+    // a short last chunk goes as a copy of its part (the writer sends whole buffers)
+    const data = len === this.chunk.length ? this.chunk : new Uint8Array(this.chunk.subarray(0, len));
     const pos = WAV_HEADER_SIZE + this.queuedBytes;
     this.queuedBytes += len;
     this.chunk = this.newChunk();
     this.chunkSamples = this.view(this.chunk);
     this.chunkTicks = 0;
-    this.enqueue(async () => {
-      let done = 0;
-      while (done < len) done += (await this.fh.write(buf, done, len - done, pos + done)).bytesWritten;
-      this.pool.push(buf);
+    if (this.failure) return;
+    this.writer.write(this.id, this.fd, pos, data, (err, buffer) => {
+      if (buffer && buffer.byteLength === BYTES_PER_TICK * WRITE_TICKS) this.pool.push(buffer);
+      if (err) this.fail(err);
     });
   }
 
   private writeHeader(): void {
     const total = this.queuedBytes;
-    this.enqueue(async () => {
-      await this.fh.write(writeWavHeader(new Uint8Array(WAV_HEADER_SIZE), total, CHANNELS), 0, WAV_HEADER_SIZE, 0);
+    if (this.failure) return;
+    this.writer.write(this.id, this.fd, 0, writeWavHeader(new Uint8Array(WAV_HEADER_SIZE), total, CHANNELS), (err) => {
+      if (err) {
+        this.fail(err);
+        return;
+      }
       this.headerBytes = total;
       this.emit("flush", total);
     });
   }
 
-  /** Runs file operations one after the other; a failure stops the recording, never the process. */
-  private enqueue(op: () => Promise<void>): void {
-    this.chain = this.chain.then(async () => {
-      if (this.failure) return;
-      try {
-        await op();
-      } catch (err) {
-        this.failure = err as Error;
-        this.emit("failed", this.failure);
-      }
-    });
+  /** A failed write stops the recording (the file keeps what was written), never the process. */
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.emit("failed", err);
   }
 
   /** Seconds of audio recorded so far (queued for writing). */
@@ -143,8 +158,12 @@ export class WavRecorder extends Emitter implements AudioMediaRecorder {
       this.bridge.removePort(this.right);
       this.writeChunk();
       this.writeHeader();
-      await this.chain;
-      await this.fh.close();
+      await new Promise<void>((resolve) => this.writer.end(this.id, this.fd, resolve));
+      try {
+        await closeFd(this.fd);
+      } finally {
+        this.emit("closed");
+      }
       if (this.failure) throw this.failure;
       return WAV_HEADER_SIZE + this.queuedBytes;
     })();
