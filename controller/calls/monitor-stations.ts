@@ -238,7 +238,11 @@ export class MonitorStations {
     if (m.ended) return;
     m.ended = true;
     if (m.ringTimer) this.deps.clock.clearTimeout(m.ringTimer);
-    m.handle?.detach();
+    try {
+      m.handle?.detach();
+    } catch {
+      // the call's ports may already be gone as it ends; the station is hung up all the same
+    }
     if (m.leg.getInfo().state !== "DISCONNECTED") void m.leg.hangup().catch(() => {});
     const mons = this.byCall.get(m.callId);
     mons?.delete(m.view.monitorId);

@@ -51,6 +51,8 @@ export class CallMonitors {
   private readonly beepIntervalMs: number;
   private readonly attached = new Map<AudioMedia, MonitorMode>();
   private beep: { tone: ToneGenerator; stop: () => void } | undefined;
+  /** The call's two ports, taken once: they must still be reachable to unwire after the legs hang up. */
+  private parties: { inmate: AudioMedia; called: AudioMedia } | undefined;
 
   constructor(legs: MonitoredLegs, beepIntervalMs: number) {
     this.legs = legs;
@@ -63,8 +65,7 @@ export class CallMonitors {
 
   attach(port: AudioMedia, mode: MonitorMode): MonitorHandle {
     if (this.attached.has(port)) throw new Error("this port is already monitoring the call");
-    const inmate = this.legs.inmate();
-    const called = this.legs.called();
+    const { inmate, called } = this.ports();
     inmate.startTransmit(port);
     called.startTransmit(port);
     this.attached.set(port, mode);
@@ -91,10 +92,14 @@ export class CallMonitors {
     };
   }
 
+  private ports(): { inmate: AudioMedia; called: AudioMedia } {
+    this.parties ??= { inmate: this.legs.inmate(), called: this.legs.called() };
+    return this.parties;
+  }
+
   /** Moves `port` from mode `prev` to `next` (undefined = not attached). */
   private wire(port: AudioMedia, prev: MonitorMode | undefined, next: MonitorMode | undefined): void {
-    const inmate = this.legs.inmate();
-    const called = this.legs.called();
+    const { inmate, called } = this.ports();
     if (prev === "barge" && next !== "barge") {
       port.stopTransmit(inmate);
       port.stopTransmit(called);
@@ -108,10 +113,11 @@ export class CallMonitors {
 
   private updateBeep(): void {
     const wanted = [...this.attached.values()].includes("beep");
+    const { inmate, called } = this.ports();
     if (wanted && !this.beep) {
       const tone = this.legs.tone();
-      tone.startTransmit(this.legs.inmate());
-      tone.startTransmit(this.legs.called());
+      tone.startTransmit(inmate);
+      tone.startTransmit(called);
       // First beep at once, so both parties know from the moment monitoring begins.
       tone.play("beep", false);
       const stop = this.legs.every(this.beepIntervalMs, () => tone.play("beep", false));
@@ -119,8 +125,8 @@ export class CallMonitors {
     } else if (!wanted && this.beep) {
       this.beep.stop();
       this.beep.tone.stop();
-      this.beep.tone.stopTransmit(this.legs.inmate());
-      this.beep.tone.stopTransmit(this.legs.called());
+      this.beep.tone.stopTransmit(inmate);
+      this.beep.tone.stopTransmit(called);
       this.beep = undefined;
     }
   }
