@@ -99,6 +99,8 @@ test.before(async () => {
   await lab.controller.ds.db.updateTable("inmates").set({ recordedName: name }).execute();
   lab.controller.ds.changed(null);
   await openDemoFacilityAllDay(lab.controller.ds);
+  // The calling hours are pushed to the phone bank too (outside them its units are off): wait until it has them.
+  await lab.settled();
 });
 
 test.after.always(async () => {
