@@ -47,8 +47,11 @@ export interface AlsaDeviceOptions {
   env?: NodeJS.ProcessEnv;
   aplay?: string;
   arecord?: string;
-  /** How long a started process must stay up before `open()` counts it as running. Default 300 ms. */
-  settleMs?: number;
+  /**
+   * How long aplay/arecord may take to open and configure the device (its `-v` setup dump is
+   * the sign it did) before it is killed and `open()` fails. Default 5000 ms.
+   */
+  startTimeoutMs?: number;
   restartDelayMs?: number;
   restartWindowMs?: number;
   stopTimeoutMs?: number;
@@ -75,7 +78,7 @@ class DeviceProcess {
   readonly direction: Direction;
   readonly device: string;
   proc: ChildProcess | undefined;
-  /** Up and past the settle time. */
+  /** The device is open and configured (aplay/arecord printed its setup). */
   running = false;
   private stopping = false;
   private stderrTail = "";
@@ -92,7 +95,8 @@ class DeviceProcess {
   private command(): [string, string[]] {
     const o = this.owner.options;
     const args = [
-      "-q",
+      // -v prints the PCM's setup once hw/sw params are set: our sign that the device is open
+      "-v",
       "-D",
       this.device,
       "-t",
@@ -109,16 +113,16 @@ class DeviceProcess {
     return this.direction === "playback" ? [o.aplay ?? "aplay", args] : [o.arecord ?? "arecord", args];
   }
 
-  /** ALSA's last words, one line. */
+  /** ALSA's last words, one line: its error lines, not the setup dump `-v` printed before them. */
   private why(fallback: string): string {
     const lines = this.stderrTail
       .split("\n")
       .map((l) => l.trim())
-      .filter(Boolean);
+      .filter((l) => /^(ALSA lib|aplay:|arecord:|underrun|overrun|Aborted)/.test(l));
     return lines.slice(-2).join("; ") || fallback;
   }
 
-  /** Spawns the process; resolves once it has stayed up for the settle time. */
+  /** Spawns the process; resolves once it has opened and configured the device. */
   start(): Promise<void> {
     const o = this.owner.options;
     const [cmd, args] = this.command();
@@ -137,22 +141,32 @@ class DeviceProcess {
       this.proc = proc;
       proc.stderr?.setEncoding("utf8");
       proc.stderr?.on("data", (s: string) => {
-        this.stderrTail = (this.stderrTail + s).slice(-2000);
+        this.stderrTail = (this.stderrTail + s).slice(-4000);
+        if (!settled && this.stderrTail.includes("Its setup is:")) {
+          settled = true;
+          this.owner.clock.clearTimeout(timeout);
+          this.running = true;
+          resolve();
+        }
       });
       // aplay gone: writes fail with EPIPE; the exit handler reports it.
       proc.stdin?.on("error", () => undefined);
       if (this.direction === "capture") proc.stdout?.on("data", (b: Buffer) => this.owner.captured(b));
-      const settle = this.owner.clock.setTimeout(() => {
+      const limit = o.startTimeoutMs ?? 5000;
+      const timeout = this.owner.clock.setTimeout(() => {
         if (settled) return;
         settled = true;
-        this.running = true;
-        resolve();
-      }, o.settleMs ?? 300);
+        this.stopping = true; // its exit is ours, not one to restart
+        proc.kill("SIGKILL");
+        reject(
+          new SoundDeviceError(this.direction, this.device, this.why(`no answer from the device within ${limit} ms`)),
+        );
+      }, limit);
       proc.once("error", (err: NodeJS.ErrnoException) => {
         // spawn failed (no aplay/arecord); "exit" may not follow
         if (settled) return;
         settled = true;
-        this.owner.clock.clearTimeout(settle);
+        this.owner.clock.clearTimeout(timeout);
         this.proc = undefined;
         const why = err.code === "ENOENT" ? `${cmd} not found (install alsa-utils)` : err.message;
         reject(new SoundDeviceError(this.direction, this.device, why, err));
@@ -163,7 +177,7 @@ class DeviceProcess {
         const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
         if (!settled) {
           settled = true;
-          this.owner.clock.clearTimeout(settle);
+          this.owner.clock.clearTimeout(timeout);
           reject(new SoundDeviceError(this.direction, this.device, this.why(how)));
           return;
         }

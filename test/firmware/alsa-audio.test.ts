@@ -83,6 +83,8 @@ pcm.handset1mic { type file slave.pcm { type null } file "${join(dir, "mic-copy.
   const linkPort = await banks.listen(0);
   t.teardown(() => banks.close());
 
+  // alsa-lib's open of the microphone's infile FIFO waits for a writer, ours for the reader.
+  const micOpen = open(micFifo, "w");
   const rt = await startFirmware({
     board: "alsa-rig",
     boardDescription: description,
@@ -108,7 +110,7 @@ pcm.handset1mic { type file slave.pcm { type null } file "${join(dir, "mic-copy.
     faults.join("\n"),
   );
 
-  mic = await open(micFifo, "w"); // arecord is waiting in alsa-lib's open of the infile
+  mic = await micOpen;
   await waitFor(() => rt.daemon.serviceAvailable, "link");
   // ... and the controller hears of that fault over the link, like any hardware fault.
   await waitFor(

@@ -61,6 +61,9 @@ async function alsaSetup(t: ExecutionContext, opts: { playFifo?: boolean } = {})
   file "${played}"
   format "raw"
 }
+pcm.quietmic {
+  type null
+}
 pcm.microphone {
   type file
   slave.pcm { type null }
@@ -90,7 +93,7 @@ pcm.microphone {
       cfg: ConstructorParameters<typeof AlsaSoundDevice>[1],
       o: ConstructorParameters<typeof AlsaSoundDevice>[2] = {},
     ) {
-      const d = new AlsaSoundDevice(bridge, cfg, { env, settleMs: 150, ...o });
+      const d = new AlsaSoundDevice(bridge, cfg, { env, ...o });
       devices.push(d);
       return d;
     },
@@ -137,8 +140,8 @@ test("a tone in the capture device's input arrives on the bridge; past maxBuffer
   const heard: Int16Array[] = [];
   const sink = s.bridge.addPort({ write: (f, has) => has && heard.push(f.slice()) }, "listener");
   dev.startTransmit(sink);
-  await dev.open(); // arecord waits in alsa-lib's open of the infile FIFO until we open it
-  const mic = await open(s.micFifo, "w");
+  // alsa-lib's open of the infile FIFO waits for its writer, and ours for its reader: together.
+  const [mic] = await Promise.all([open(s.micFifo, "w"), dev.open()]);
   s.handles.push(mic);
   // 1 s of tone at once: arecord reads it as fast as it comes, the port keeps the newest 200 ms.
   await mic.write(toneBytes(1000));
@@ -161,16 +164,23 @@ test("a tone in the capture device's input arrives on the bridge; past maxBuffer
 });
 
 test("a playback device that stops taking audio costs frames, never more than maxBufferMs of queue", async (t) => {
-  // alsa-lib's output is a FIFO nobody reads: aplay blocks, its stdin pipe fills (64 KiB, ~4 s).
+  // alsa-lib's output is a FIFO the test opens but never reads: once it holds 64 KiB, alsa-lib's
+  // write blocks aplay, then aplay's stdin pipe fills (another 64 KiB), then our queue.
   const s = await alsaSetup(t, { playFifo: true });
   const dev = s.device({ playbackDevice: "earpiece", maxBufferMs: 200 }, { stopTimeoutMs: 300 });
-  await dev.open();
-  for (let i = 0; i < 300; i++) s.bridge.tick();
+  const [stalled] = await Promise.all([open(s.played, "r"), dev.open()]);
+  s.handles.push(stalled);
+  const ticks = 800;
+  for (let i = 0; i < ticks; i++) {
+    s.bridge.tick();
+    if (i % 50 === 0) await new Promise((r) => setTimeout(r, 20)); // let aplay fill what it can
+  }
   const st = dev.stats();
-  t.is(st.framesPlayed + st.playbackDropped, 300);
+  t.is(st.framesPlayed + st.playbackDropped, ticks);
+  t.log(`played ${st.framesPlayed}, dropped ${st.playbackDropped} of ${ticks}`);
   t.true(st.playbackDropped > 0, `dropped ${st.playbackDropped}`);
-  // the kernel pipe (at most 64 KiB on Linux) + at most 200 ms queued in Node
-  t.true(st.framesPlayed <= Math.ceil(65536 / FRAME_BYTES) + 10, `played ${st.framesPlayed}`);
+  // two pipes of at most 64 KiB, aplay's and alsa-lib's buffers (a few periods), our 200 ms
+  t.true(st.framesPlayed <= Math.ceil((2 * 65536) / FRAME_BYTES) + 10 + 20, `played ${st.framesPlayed}`);
   await dev.close(); // aplay cannot drain into a FIFO nobody reads: killed after stopTimeoutMs
   t.false(dev.isOpened());
 });
@@ -178,7 +188,7 @@ test("a playback device that stops taking audio costs frames, never more than ma
 test("a device that does not exist is a clear error and a fatal fault, and the bridge goes on", async (t) => {
   const s = await alsaSetup(t);
   const faults: SoundDeviceFault[] = [];
-  const dev = s.device({ playbackDevice: "plughw:CARD=NoSuchHandset,DEV=0", captureDevice: "microphone" });
+  const dev = s.device({ playbackDevice: "plughw:CARD=NoSuchHandset,DEV=0", captureDevice: "quietmic" });
   dev.on("fault", (f) => faults.push(f));
   const err = await t.throwsAsync(dev.open(), { instanceOf: SoundDeviceError });
   t.is(err?.device, "plughw:CARD=NoSuchHandset,DEV=0");
@@ -194,10 +204,26 @@ test("a device that does not exist is a clear error and a fatal fault, and the b
   t.deepEqual(dev.processIds(), {}, "the capture process that did start was stopped");
   s.bridge.tick();
   // With the system's own ALSA configuration (no such card there either): alsa-lib's words.
-  const sys = new AlsaSoundDevice(s.bridge, { captureDevice: "plughw:CARD=NoSuchHandset,DEV=0" }, { settleMs: 150 });
+  const sys = new AlsaSoundDevice(s.bridge, { captureDevice: "plughw:CARD=NoSuchHandset,DEV=0" });
   const e2 = await t.throwsAsync(sys.open(), { instanceOf: SoundDeviceError });
   t.regex(e2?.message ?? "", /ALSA capture device not opened: .*(NoSuchHandset|No such|audio open error)/);
   await sys.close();
+});
+
+test("a device that never finishes opening is killed after startTimeoutMs and open() fails clearly", async (t) => {
+  // alsa-lib opens the `file` plugin's output while configuring the PCM: a FIFO without a reader blocks it
+  const s = await alsaSetup(t, { playFifo: true });
+  const faults: SoundDeviceFault[] = [];
+  const dev = s.device({ playbackDevice: "earpiece" }, { startTimeoutMs: 500 });
+  dev.on("fault", (f) => faults.push(f));
+  await t.throwsAsync(dev.open(), {
+    instanceOf: SoundDeviceError,
+    message: "earpiece: ALSA playback device not opened: no answer from the device within 500 ms",
+  });
+  t.deepEqual(dev.processIds(), {});
+  t.is(faults.length, 1);
+  t.true(faults[0]?.fatal);
+  t.is(dev.stats().restarts, 0, "a start that timed out is not restarted behind our back");
 });
 
 test("aplay missing from the system is a clear error", async (t) => {
