@@ -160,7 +160,7 @@ export class SipHeaders {
   /** Adds a field above the others of its name (a new top Via, a new Record-Route). */
   prepend(name: string, value: string): this {
     const key = headerKey(name);
-    const at = this.fields.findIndex((f) => f.key === key);
+    const at = this.indexOf(key);
     const field = { name: canonicalName(name), key, value };
     if (at < 0) this.fields.push(field);
     else this.fields.splice(at, 0, field);
@@ -170,8 +170,8 @@ export class SipHeaders {
   /** Replaces every field of this name with one value. */
   set(name: string, value: string): this {
     const key = headerKey(name);
-    const at = this.fields.findIndex((f) => f.key === key);
-    this.remove(name);
+    const at = this.indexOf(key);
+    if (at >= 0) this.removeKey(key, at);
     const field = { name: canonicalName(name), key, value };
     if (at < 0) this.fields.push(field);
     else this.fields.splice(at, 0, field);
@@ -180,13 +180,31 @@ export class SipHeaders {
 
   remove(name: string): this {
     const key = headerKey(name);
-    for (let i = this.fields.length - 1; i >= 0; i--) if (this.fields[i]?.key === key) this.fields.splice(i, 1);
+    const at = this.indexOf(key);
+    if (at >= 0) this.removeKey(key, at);
     return this;
   }
 
   has(name: string): boolean {
-    const key = headerKey(name);
-    return this.fields.some((f) => f.key === key);
+    return this.indexOf(headerKey(name)) >= 0;
+  }
+
+  /** Index of the first field with this key, or -1. */
+  private indexOf(key: string): number {
+    const fields = this.fields;
+    for (let i = 0; i < fields.length; i++) if ((fields[i] as HeaderField).key === key) return i;
+    return -1;
+  }
+
+  /** Removes every field with this key, the first of which is at `from`, keeping the others' order. */
+  private removeKey(key: string, from: number): void {
+    const fields = this.fields;
+    let out = from;
+    for (let i = from + 1; i < fields.length; i++) {
+      const f = fields[i] as HeaderField;
+      if (f.key !== key) fields[out++] = f;
+    }
+    fields.length = out;
   }
 
   /** The first field's value as written. */

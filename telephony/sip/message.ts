@@ -48,6 +48,12 @@ export const REASON_PHRASES: Readonly<Record<number, string>> = {
   603: "Decline",
 };
 
+/**
+ * The body of every message without one. Zero bytes long, so nothing can be written into it;
+ * shared because a UAS holds thousands of answered requests and their responses at once.
+ */
+export const EMPTY_BODY: Buffer = Buffer.alloc(0);
+
 abstract class SipMessageBase {
   headers: SipHeaders;
   body: Buffer;
@@ -59,7 +65,7 @@ abstract class SipMessageBase {
 
   constructor(headers?: SipHeaders, body?: Buffer) {
     this.headers = headers ?? new SipHeaders();
-    this.body = body ?? Buffer.alloc(0);
+    this.body = body ?? EMPTY_BODY;
   }
 
   /** Stores values the parser already validated, so they are not parsed twice. */

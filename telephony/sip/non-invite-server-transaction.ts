@@ -5,6 +5,7 @@
  *     |--200-699--> completed
  */
 import type { SipRequest, SipResponse } from "./message.ts";
+import { serializeMessage } from "./serializer.ts";
 import { type ServerTransactionUser, type TransactionContext, TransactionBase } from "./transaction.ts";
 
 export type NonInviteServerState = "trying" | "proceeding" | "completed" | "terminated";
@@ -16,9 +17,17 @@ const ALLOWED: Record<NonInviteServerState, readonly NonInviteServerState[]> = {
   terminated: [],
 };
 
+/** The user of a transaction nobody listens to (shared: most non-INVITE transactions have none). */
+const NO_USER: ServerTransactionUser = Object.freeze({});
+
 export class NonInviteServerTransaction extends TransactionBase<NonInviteServerState> {
-  private user: ServerTransactionUser = {};
-  private lastResponse: SipResponse | undefined;
+  private user: ServerTransactionUser = NO_USER;
+  /**
+   * The last response, serialized once: it is what retransmissions resend, and the transaction
+   * outlives it by Timer J (32 s over UDP), so it keeps bytes rather than the message's objects.
+   */
+  private lastBytes: Buffer | undefined = undefined;
+  private status = 0;
 
   constructor(request: SipRequest, ctx: TransactionContext) {
     super(request, ctx, "trying", ALLOWED);
@@ -29,7 +38,7 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
   }
 
   get lastStatus(): number {
-    return this.lastResponse?.status ?? 0;
+    return this.status;
   }
 
   /**
@@ -41,8 +50,8 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
    * request is received." — RFC 3261 §17.2.2
    */
   receiveRequest(_req: SipRequest): void {
-    if ((this.state === "proceeding" || this.state === "completed") && this.lastResponse) {
-      this.sendOrFail(this.lastResponse);
+    if ((this.state === "proceeding" || this.state === "completed") && this.lastBytes) {
+      this.sendOrFail(this.lastBytes);
     }
   }
 
@@ -50,8 +59,10 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     if (this.state !== "trying" && this.state !== "proceeding") {
       throw new Error(`cannot respond in state ${this.state}`);
     }
-    this.lastResponse = res;
-    this.sendOrFail(res);
+    const bytes = serializeMessage(res);
+    this.lastBytes = bytes;
+    this.status = res.status;
+    this.sendOrFail(bytes);
     if (res.status < 200) {
       this.transition("proceeding");
       return;

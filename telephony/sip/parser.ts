@@ -10,7 +10,7 @@
 import { isUtf8 } from "node:buffer";
 import { SipSyntaxError, splitList, TOKEN_RE } from "./grammar.ts";
 import { fieldNames, SipHeaders } from "./headers.ts";
-import { type CSeq, type SipMessage, SipRequest, SipResponse } from "./message.ts";
+import { type CSeq, EMPTY_BODY, type SipMessage, SipRequest, SipResponse } from "./message.ts";
 import { NameAddr } from "./name-addr.ts";
 import { OpaqueUri, parseUri } from "./uri.ts";
 import { Via } from "./via.ts";
@@ -189,9 +189,10 @@ function parseUnsafe(data: Buffer, opts: ParseOptions): ParseResult {
     const copy = Buffer.allocUnsafe(end - start);
     data.copy(copy, 0, start, end);
     raw = copy.subarray(0, bodyStart - start);
-    body = copy.subarray(bodyStart - start);
+    // An empty body must not hold the copy (and the pool slab under it) once `raw` is dropped.
+    body = bodyLength === 0 ? EMPTY_BODY : copy.subarray(bodyStart - start);
   } else {
-    body = Buffer.from(data.subarray(bodyStart, end));
+    body = bodyLength === 0 ? EMPTY_BODY : Buffer.from(data.subarray(bodyStart, end));
   }
   const message = isRequest
     ? new SipRequest(method, ruri, headers, body)

@@ -10,7 +10,7 @@ import { isIP } from "node:net";
 import type { Clock } from "../clock.ts";
 import { InviteClientTransaction } from "./invite-client-transaction.ts";
 import { InviteServerTransaction } from "./invite-server-transaction.ts";
-import { createResponse, type SipRequest, type SipResponse } from "./message.ts";
+import { createResponse, type SipMessage, type SipRequest, type SipResponse } from "./message.ts";
 import { NameAddr } from "./name-addr.ts";
 import { NonInviteClientTransaction } from "./non-invite-client-transaction.ts";
 import { NonInviteServerTransaction } from "./non-invite-server-transaction.ts";
@@ -180,15 +180,7 @@ export class TransactionLayer {
 
   private serverContext(req: SipRequest, source: Destination, key: string): TransactionContext {
     const { transport, address: dest } = this.responseTarget(req, source);
-    return {
-      clock: this.clock,
-      timers: this.timers,
-      reliable: transport.reliable,
-      send: (msg) => transport.send(msg, dest),
-      terminated: () => {
-        this.servers.delete(key);
-      },
-    };
+    return new LayerContext(this, this.servers, key, transport, dest);
   }
 
   /** The INVITE server transaction a CANCEL refers to (RFC 3261 §9.2). */
@@ -253,15 +245,7 @@ export class TransactionLayer {
     const branch = opts.branch ?? newBranch();
     this.addVia(req, dest.transport, branch);
     const key = this.clientKey(branch, req.method);
-    const ctx: TransactionContext = {
-      clock: this.clock,
-      timers: this.timers,
-      reliable: dest.transport.reliable,
-      send: (msg) => dest.transport.send(msg, dest.address),
-      terminated: () => {
-        this.clients.delete(key);
-      },
-    };
+    const ctx: TransactionContext = new LayerContext(this, this.clients, key, dest.transport, dest.address);
     const tx =
       req.method === "INVITE"
         ? new InviteClientTransaction(req, ctx, user)
@@ -285,5 +269,43 @@ export class TransactionLayer {
     for (const tx of this.servers.values()) tx.dispose();
     this.clients.clear();
     this.servers.clear();
+  }
+}
+
+/**
+ * A transaction's view of the layer: its peer, its transport, and the table to leave when it
+ * terminates. A class rather than an object of closures, one of which each transaction needs.
+ */
+class LayerContext implements TransactionContext {
+  readonly clock: Clock;
+  readonly timers: TimerValues;
+  readonly reliable: boolean;
+  private readonly table: Map<string, ClientTransaction | ServerTransaction>;
+  private readonly key: string;
+  private readonly transport: SipTransport;
+  private readonly dest: SipAddress;
+
+  constructor(
+    layer: TransactionLayer,
+    table: Map<string, ClientTransaction | ServerTransaction>,
+    key: string,
+    transport: SipTransport,
+    dest: SipAddress,
+  ) {
+    this.clock = layer.clock;
+    this.timers = layer.timers;
+    this.reliable = transport.reliable;
+    this.table = table;
+    this.key = key;
+    this.transport = transport;
+    this.dest = dest;
+  }
+
+  send(message: SipMessage | Buffer): Promise<void> {
+    return this.transport.send(message, this.dest);
+  }
+
+  terminated(): void {
+    this.table.delete(this.key);
   }
 }

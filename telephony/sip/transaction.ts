@@ -3,8 +3,9 @@
  * the transaction layer hands them, named timers on the injected clock, and the one guarded
  * `transition()` each machine uses.
  */
-import type { Clock, TimerHandle } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import type { SipMessage, SipRequest, SipResponse } from "./message.ts";
+import { type QueuedTimer, type TimerQueue, timerQueueFor } from "./timer-queue.ts";
 
 /**
  * T1 "RTT Estimate" 500 ms default; T2 "The maximum retransmit interval for non-INVITE
@@ -27,8 +28,8 @@ export interface TransactionContext {
   timers: TimerValues;
   /** Reliable transports skip retransmissions and zero the wait timers (§17.1.1.2, §17.2.1). */
   reliable: boolean;
-  /** Sends to this transaction's peer over its transport. */
-  send(message: SipMessage): Promise<void>;
+  /** Sends to this transaction's peer over its transport (a message, or one already serialized). */
+  send(message: SipMessage | Buffer): Promise<void>;
   /** Called once when the transaction reaches Terminated (the layer forgets it). */
   terminated(): void;
 }
@@ -49,39 +50,47 @@ export class IllegalTransitionError extends Error {
   override readonly name = "IllegalTransitionError";
 }
 
-/** Named one-shot timers on the injected clock. */
+/**
+ * Named one-shot timers on the injected clock, through the clock's shared `TimerQueue`. A
+ * transaction runs at most three at once, so names and timers sit in one short array.
+ */
 export class Timers {
-  private readonly clock: Clock;
-  private readonly handles = new Map<string, TimerHandle>();
+  private readonly queue: TimerQueue;
+  /** name, timer, name, timer, ... */
+  private readonly live: Array<string | QueuedTimer> = [];
 
   constructor(clock: Clock) {
-    this.clock = clock;
+    this.queue = timerQueueFor(clock);
   }
 
   start(name: string, ms: number, fn: () => void): void {
     this.stop(name);
-    this.handles.set(
-      name,
-      this.clock.setTimeout(() => {
-        this.handles.delete(name);
-        fn();
-      }, ms),
-    );
+    const timer = this.queue.add(ms, () => {
+      this.forget(timer);
+      fn();
+    });
+    this.live.push(name, timer);
   }
 
   stop(name: string): void {
-    const h = this.handles.get(name);
-    if (h) this.clock.clearTimeout(h);
-    this.handles.delete(name);
+    const i = this.live.indexOf(name);
+    if (i < 0) return;
+    this.queue.cancel(this.live[i + 1] as QueuedTimer);
+    this.live.splice(i, 2);
   }
 
   stopAll(): void {
-    for (const h of this.handles.values()) this.clock.clearTimeout(h);
-    this.handles.clear();
+    for (let i = 1; i < this.live.length; i += 2) this.queue.cancel(this.live[i] as QueuedTimer);
+    this.live.length = 0;
   }
 
   has(name: string): boolean {
-    return this.handles.has(name);
+    return this.live.includes(name);
+  }
+
+  private forget(timer: QueuedTimer): void {
+    const i = this.live.indexOf(timer);
+    if (i > 0) this.live.splice(i - 1, 2);
   }
 }
 
@@ -118,7 +127,7 @@ export abstract class TransactionBase<S extends string> {
   }
 
   /** Sends, turning a transport failure into the machine's own handling. */
-  protected sendOrFail(message: SipMessage): void {
+  protected sendOrFail(message: SipMessage | Buffer): void {
     this.ctx.send(message).catch((e: unknown) => this.transportError(e instanceof Error ? e : new Error(String(e))));
   }
 

@@ -33,7 +33,7 @@ function request(method: string): SipRequest {
 function harness(reliable = false) {
   const clock = new VirtualClock();
   const t0 = clock.monotonic();
-  const sent: { at: number; msg: SipMessage }[] = [];
+  const sent: { at: number; msg: SipMessage | Buffer }[] = [];
   let terminatedAt: number | undefined;
   const ctx: TransactionContext = {
     clock,
