@@ -6,6 +6,7 @@
  * real); sums by inmate or by number leave privileged calls out, as lists of calls do.
  */
 import { type Static, Type } from "@sinclair/typebox";
+import { sql } from "kysely";
 import { Permissions as P } from "../../access/permissions.ts";
 import { invalid } from "../../domain/errors.ts";
 import { callsIn, Period } from "./call-reports.ts";
@@ -33,20 +34,27 @@ export const callSummary: ReportDefinition<CallSummaryQuery> = {
   query: CallSummaryQuery,
   async run({ ds, facilityIds, query: q }) {
     const privileged = q.groupBy !== "inmate" && q.groupBy !== "number";
+    // Summed by the database, grouped by the chosen key within each facility.
+    const keyColumn = {
+      inmate: "inmateId",
+      number: "destination",
+      "phone-bank": "phoneBankId",
+      station: "stationId",
+      facility: "facilityId",
+    } as const;
     const rows = await callsIn(ds, facilityIds, q, { privileged })
-      .select([
+      .select((eb) => [
         "facilityId",
-        "facilityName",
-        "inmateId",
-        "inmateName",
-        "destination",
-        "phoneBankId",
-        "stationId",
-        "stationLocation",
+        eb.fn.max("facilityName").as("facilityName"),
+        eb.ref(keyColumn[q.groupBy]).as("key"),
+        eb.fn.max("inmateName").as("inmateName"),
+        eb.fn.max("stationLocation").as("stationLocation"),
         "status",
-        "durationSec",
-        "chargeCents",
+        eb.fn.countAll<number>().as("calls"),
+        eb.fn.sum<number>("durationSec").as("seconds"),
+        eb.fn.sum<number>("chargeCents").as("cents"),
       ])
+      .groupBy(["facilityId", keyColumn[q.groupBy], "status"])
       .execute();
     const bankNames = new Map(
       (await ds.db.selectFrom("phoneBanks").select(["id", "name"]).execute()).map((b) => [b.id, b.name]),
@@ -55,40 +63,37 @@ export const callSummary: ReportDefinition<CallSummaryQuery> = {
     const sums = new Map<string, Sum>();
     const inmates = new Set<string>();
     for (const r of rows) {
-      let key: string;
+      const id = r.key as string | null;
       let label: string;
       switch (q.groupBy) {
         case "inmate":
-          key = `${r.facilityId}|${r.inmateId ?? ""}`;
-          label = r.inmateId ? `${r.inmateName} (${r.inmateId})` : "(no inmate identified)";
+          label = id ? `${r.inmateName} (${id})` : "(no inmate identified)";
+          if (id) inmates.add(id);
           break;
         case "number":
-          key = `${r.facilityId}|${r.destination ?? ""}`;
-          label = r.destination ?? "(no number)";
+          label = id ?? "(no number)";
           break;
         case "phone-bank":
-          key = `${r.facilityId}|${r.phoneBankId ?? ""}`;
-          label = r.phoneBankId ? (bankNames.get(r.phoneBankId) ?? r.phoneBankId) : "(no phone bank)";
+          label = id ? (bankNames.get(id) ?? id) : "(no phone bank)";
           break;
         case "station":
-          key = `${r.facilityId}|${r.stationId}`;
-          label = r.stationLocation || r.stationId;
+          label = String(r.stationLocation || id);
           break;
         case "facility":
-          key = r.facilityId;
-          label = r.facilityName;
+          label = String(r.facilityName);
           break;
       }
-      if (r.inmateId) inmates.add(r.inmateId);
+      const key = `${r.facilityId}|${id ?? ""}`;
       let s = sums.get(key);
       if (!s) {
-        s = { label, facility: r.facilityName, calls: 0, completed: 0, seconds: 0, cents: 0 };
+        s = { label, facility: String(r.facilityName), calls: 0, completed: 0, seconds: 0, cents: 0 };
         sums.set(key, s);
       }
-      s.calls++;
-      if (r.status === "completed") s.completed++;
-      s.seconds += r.durationSec;
-      s.cents += r.chargeCents ?? 0;
+      const n = Number(r.calls);
+      s.calls += n;
+      if (r.status === "completed") s.completed += n;
+      s.seconds += Number(r.seconds ?? 0);
+      s.cents += Number(r.cents ?? 0);
     }
     const sorted = [...sums.values()].sort((a, b) => b.calls - a.calls || a.label.localeCompare(b.label));
     return {
@@ -214,8 +219,21 @@ export const gradeOfBlocking: ReportDefinition<GradeOfBlockingQuery> = {
     if (1440 % q.intervalMin !== 0) {
       throw invalid("the interval must divide a day evenly (15, 20, 30, 60, 120 … minutes)");
     }
+    // Counted by the database per minute of the day and telephone or call type; the minutes
+    // are then put in the asked intervals here (at most 1,440 per key).
+    const keyColumn = q.by === "station" ? "stationId" : "callType";
     const rows = await callsIn(ds, facilityIds, q, { privileged: true })
-      .select(["facilityName", "localTime", "stationLocation", "stationId", "callType", "denialRule", "ending"])
+      .select((eb) => [
+        "facilityName",
+        sql<string>`substr(${sql.ref("localTime")}, 1, 5)`.as("minute"),
+        eb.ref(keyColumn).as("key"),
+        eb.fn.max("stationLocation").as("stationLocation"),
+        eb.fn.countAll<number>().as("attempted"),
+        sql<number>`sum(case when ${sql.ref("denialRule")} is not null or ${sql.ref("ending")} like 'Call not placed%' then 1 else 0 end)`.as(
+          "blocked",
+        ),
+      ])
+      .groupBy(["facilityName", sql`substr(${sql.ref("localTime")}, 1, 5)`, keyColumn])
       .execute();
     const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
     const buckets = new Map<
@@ -223,17 +241,18 @@ export const gradeOfBlocking: ReportDefinition<GradeOfBlockingQuery> = {
       { facility: string; slot: number; key: string; attempted: number; blocked: number }
     >();
     for (const r of rows) {
-      const [h, m] = r.localTime.split(":").map(Number);
+      const [h, m] = String(r.minute).split(":").map(Number);
       const slot = Math.floor(((h ?? 0) * 60 + (m ?? 0)) / q.intervalMin) * q.intervalMin;
-      const key = q.by === "station" ? r.stationLocation || r.stationId : (r.callType ?? "(not classified)");
+      const key =
+        q.by === "station" ? String(r.stationLocation || r.key) : ((r.key as string | null) ?? "(not classified)");
       const id = `${r.facilityName}|${slot}|${key}`;
       let b = buckets.get(id);
       if (!b) {
         b = { facility: r.facilityName, slot, key, attempted: 0, blocked: 0 };
         buckets.set(id, b);
       }
-      b.attempted++;
-      if (r.denialRule !== null || r.ending?.startsWith("Call not placed")) b.blocked++;
+      b.attempted += Number(r.attempted);
+      b.blocked += Number(r.blocked ?? 0);
     }
     const out = [...buckets.values()]
       .sort((a, b) => a.facility.localeCompare(b.facility) || a.slot - b.slot || a.key.localeCompare(b.key))

@@ -322,3 +322,30 @@ test("the OpenAPI document describes every report with its query parameters", as
   t.deepEqual(frequent.find((p) => p.name === "minCalls")?.required, true);
   t.deepEqual(frequent.find((p) => p.name === "facilityIds")?.required ?? false, false);
 });
+
+test("calls summed by inmate, by number, by phone bank and by facility", async (t) => {
+  const byInmate = (await get(faA, `/api/reports/call-summary?${period}&groupBy=inmate`)).body;
+  const miller = byInmate.rows.find((r) => r[0] === "John Miller (D-1001)");
+  // Not privileged: two on 03-02, the interstate, the refused and the hot-number call on 03-03.
+  t.deepEqual(miller?.slice(2), [5, 4, 60 + 125 + 300 + 0 + 30, 21 + 63 + 105 + 21]);
+  t.is(byInmate.inmateCount, 4);
+  t.is(byInmate.totals.calls, 8);
+  const byNumber = (await get(faA, `/api/reports/call-summary?${period}&groupBy=number`)).body;
+  t.false(column(byNumber, "group").includes(DEMO_NUMBERS.attorney), "privileged numbers are not listed");
+  t.deepEqual(
+    byNumber.rows.find((r) => r[0] === DEMO_NUMBERS.family),
+    [DEMO_NUMBERS.family, "Yardline Demo County Jail", 4, 3, 60 + 125 + 60 + 0, 21 + 63 + 21],
+  );
+  const byFacility = (await get(admin, `/api/reports/call-summary?${period}&groupBy=facility`)).body;
+  t.deepEqual(
+    byFacility.rows.map((r) => [r[0], r[2]]),
+    [
+      ["Yardline Demo County Jail", 9],
+      ["North State Prison", 1],
+    ],
+  );
+  const byBank = (await get(faA, `/api/reports/call-summary?${period}&groupBy=phone-bank`)).body;
+  t.is(byBank.rows.length, 1);
+  t.is(byBank.rows[0]?.[2], 9, "privileged calls count in sums by phone bank");
+  t.not(byBank.rows[0]?.[0], "demo-bank-a", "the phone bank's name, not its id");
+});
