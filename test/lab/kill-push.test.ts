@@ -108,10 +108,18 @@ test.serial(
   "a housing unit switched off through the API is killed on the board, reported, and a lift there places no call",
   async (t) => {
     t.deepEqual((await simState()).firmware.killed, [], "nothing killed at the start");
+    // How long from the API request to the board's kill event at the controller (logged, not asserted).
+    let reportedAt: number | undefined;
+    const off = lab.controller.banks.on("event", (e) => {
+      if (e.event.type === "kill" && e.event.unit === "B" && e.event.killed) reportedAt ??= performance.now();
+    });
+    t.teardown(off);
+    const askedAt = performance.now();
     await switchUnit("demo-unit-b", false);
     // Telemetry: the board's own kill event and handset states, as the controller received them.
     await waitFor(() => bank()?.units.B?.killed === true, 10_000, "the board to report unit B killed");
     t.deepEqual(bank()!.units.B!.sources, ["command"]);
+    t.log(`API request → board reported unit B killed: ${((reportedAt ?? Number.NaN) - askedAt).toFixed(1)} ms`);
     await waitFor(
       () => bank()?.handsets.h3?.state === "killed" && bank()?.handsets.h4?.state === "killed",
       10_000,
