@@ -80,7 +80,8 @@ class DeviceProcess {
   proc: ChildProcess | undefined;
   /** The device is open and configured (aplay/arecord printed its setup). */
   running = false;
-  private stopping = false;
+  /** close() is stopping this direction: an exit is expected and nothing restarts. */
+  private closing = false;
   private stderrTail = "";
   private readonly restartsAt: number[] = [];
   private restartTimer: TimerHandle | undefined;
@@ -127,9 +128,11 @@ class DeviceProcess {
     const o = this.owner.options;
     const [cmd, args] = this.command();
     this.stderrTail = "";
-    this.stopping = false;
+    this.closing = false;
     return new Promise((resolve, reject) => {
       let settled = false;
+      /** Killed by us for not answering: its exit is already reported through the rejection. */
+      let timedOut = false;
       const proc = spawn(cmd, args, {
         stdio: [
           this.direction === "playback" ? "pipe" : "ignore",
@@ -156,7 +159,7 @@ class DeviceProcess {
       const timeout = this.owner.clock.setTimeout(() => {
         if (settled) return;
         settled = true;
-        this.stopping = true; // its exit is ours, not one to restart
+        timedOut = true;
         proc.kill("SIGKILL");
         reject(
           new SoundDeviceError(this.direction, this.device, this.why(`no answer from the device within ${limit} ms`)),
@@ -181,12 +184,13 @@ class DeviceProcess {
           reject(new SoundDeviceError(this.direction, this.device, this.why(how)));
           return;
         }
-        if (!this.stopping) this.exitedByItself(this.why(how));
+        if (!this.closing && !timedOut) this.exitedByItself(this.why(how));
       });
     });
   }
 
   private exitedByItself(why: string): void {
+    if (this.closing) return; // a restart that close() cut short
     const o = this.owner.options;
     const now = this.owner.clock.monotonic();
     const window = o.restartWindowMs ?? 60_000;
@@ -205,7 +209,7 @@ class DeviceProcess {
     this.owner.fault({ direction: this.direction, device: this.device, message: `${why}; restarting`, fatal: false });
     this.restartTimer = this.owner.clock.setTimeout(() => {
       this.restartTimer = undefined;
-      if (this.stopping) return;
+      if (this.closing) return;
       this.owner.restarted();
       this.start().catch((err: Error) => this.exitedByItself(err.message));
     }, o.restartDelayMs ?? 1000);
@@ -213,7 +217,7 @@ class DeviceProcess {
 
   /** Playback drains (stdin ended), capture is terminated; either is killed after the timeout. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.closing = true;
     this.running = false;
     this.owner.clock.clearTimeout(this.restartTimer);
     this.restartTimer = undefined;

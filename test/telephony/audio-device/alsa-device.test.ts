@@ -210,6 +210,27 @@ test("a device that does not exist is a clear error and a fatal fault, and the b
   await sys.close();
 });
 
+test("a restart that hangs in alsa-lib is timed out and counted like any other, up to the fatal fault", async (t) => {
+  const s = await alsaSetup(t, { playFifo: true });
+  const faults: SoundDeviceFault[] = [];
+  const dev = s.device({ playbackDevice: "earpiece", maxRestarts: 2 }, { restartDelayMs: 20, startTimeoutMs: 300 });
+  dev.on("fault", (f) => faults.push(f));
+  const [reader] = await Promise.all([open(s.played, "r"), dev.open()]);
+  // Without a reader on its output, a restarted aplay blocks configuring the PCM.
+  await reader.close();
+  process.kill(dev.processIds().playback as number, "SIGKILL");
+  await until("the fatal fault", () => faults.some((f) => f.fatal));
+  t.deepEqual(
+    faults.map((f) => f.fatal),
+    [false, false, true],
+  );
+  t.regex(faults[0]?.message ?? "", /killed by SIGKILL; restarting/);
+  t.regex(faults[1]?.message ?? "", /no answer from the device within 300 ms; restarting/);
+  t.regex(faults[2]?.message ?? "", /no answer from the device within 300 ms; gave up after 2 restarts/);
+  t.is(dev.stats().restarts, 2);
+  await until("no process left", () => dev.processIds().playback === undefined);
+});
+
 test("a device that never finishes opening is killed after startTimeoutMs and open() fails clearly", async (t) => {
   // alsa-lib opens the `file` plugin's output while configuring the PCM: a FIFO without a reader blocks it
   const s = await alsaSetup(t, { playFifo: true });
