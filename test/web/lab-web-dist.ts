@@ -26,9 +26,12 @@ function newestSource(dir: string): number {
   return newest;
 }
 
+/** The UI's sources and the controller code it bundles (schemas, domain constants). */
+const sources = [webDir, path.join(ROOT, "controller", "api", "schemas"), path.join(ROOT, "controller", "domain")];
+
 function upToDate(): boolean {
   const index = path.join(dist, "index.html");
-  return existsSync(index) && statSync(index).mtimeMs >= newestSource(webDir);
+  return existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestSource));
 }
 
 async function acquire(): Promise<number> {
