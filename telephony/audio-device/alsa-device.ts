@@ -131,8 +131,8 @@ class DeviceProcess {
     this.closing = false;
     return new Promise((resolve, reject) => {
       let settled = false;
-      /** Killed by us for not answering: its exit is already reported through the rejection. */
-      let timedOut = false;
+      /** Failed to spawn, or killed by us for not answering: already reported by the rejection. */
+      let rejected = false;
       const proc = spawn(cmd, args, {
         stdio: [
           this.direction === "playback" ? "pipe" : "ignore",
@@ -159,16 +159,17 @@ class DeviceProcess {
       const timeout = this.owner.clock.setTimeout(() => {
         if (settled) return;
         settled = true;
-        timedOut = true;
+        rejected = true;
         proc.kill("SIGKILL");
         reject(
           new SoundDeviceError(this.direction, this.device, this.why(`no answer from the device within ${limit} ms`)),
         );
       }, limit);
       proc.once("error", (err: NodeJS.ErrnoException) => {
-        // spawn failed (no aplay/arecord); "exit" may not follow
+        // spawn failed (no aplay/arecord); a "close" follows, which is not a device exit
         if (settled) return;
         settled = true;
+        rejected = true;
         this.owner.clock.clearTimeout(timeout);
         this.proc = undefined;
         const why = err.code === "ENOENT" ? `${cmd} not found (install alsa-utils)` : err.message;
@@ -184,7 +185,7 @@ class DeviceProcess {
           reject(new SoundDeviceError(this.direction, this.device, this.why(how)));
           return;
         }
-        if (!this.closing && !timedOut) this.exitedByItself(this.why(how));
+        if (!this.closing && !rejected) this.exitedByItself(this.why(how));
       });
     });
   }

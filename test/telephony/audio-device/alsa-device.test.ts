@@ -249,8 +249,14 @@ test("a device that never finishes opening is killed after startTimeoutMs and op
 
 test("aplay missing from the system is a clear error", async (t) => {
   const s = await alsaSetup(t);
-  const dev = s.device({ playbackDevice: "earpiece" }, { aplay: join(s.dir, "no-aplay") });
+  const faults: SoundDeviceFault[] = [];
+  const dev = s.device({ playbackDevice: "earpiece" }, { aplay: join(s.dir, "no-aplay"), restartDelayMs: 10 });
+  dev.on("fault", (f) => faults.push(f));
   await t.throwsAsync(dev.open(), { instanceOf: SoundDeviceError, message: /not found \(install alsa-utils\)/ });
+  await new Promise((r) => setTimeout(r, 100));
+  t.is(faults.length, 1, "one fatal fault, no restarts of a program that is not there");
+  t.true(faults[0]?.fatal);
+  t.is(dev.stats().restarts, 0);
 });
 
 test("a device process that dies is restarted and reported; past maxRestarts the fault is fatal", async (t) => {
