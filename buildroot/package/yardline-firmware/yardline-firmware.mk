@@ -10,7 +10,7 @@ YARDLINE_FIRMWARE_VERSION = local
 YARDLINE_FIRMWARE_SITE = $(BR2_EXTERNAL_YARDLINE_PATH)/..
 YARDLINE_FIRMWARE_SITE_METHOD = local
 YARDLINE_FIRMWARE_LICENSE = AGPL-3.0-or-later
-YARDLINE_FIRMWARE_DEPENDENCIES = host-nodejs nodejs
+YARDLINE_FIRMWARE_DEPENDENCIES = host-nodejs nodejs libgpiod
 
 # The local site is rsynced into the build directory. Leave out what the
 # developer's checkout holds for the build host: its node_modules are x86-64
@@ -33,8 +33,8 @@ YARDLINE_FIRMWARE_NODE_ARCH = x64
 endif
 
 # npm on the build host, told to build native addons (onoff's epoll, i2c-bus,
-# better-sqlite3) for the target: node-gyp takes the target's architecture
-# from npm_config_arch, the cross compiler from TARGET_CONFIGURE_OPTS and the
+# node-libgpiod against libgpiod 1.x in staging, better-sqlite3) for the
+# target: node-gyp takes the target's architecture from npm_config_arch, the cross compiler from TARGET_CONFIGURE_OPTS and the
 # node headers from nodedir, which the nodejs package installs into staging.
 # npm_config_cpu/os/libc make npm pick the right prebuilt optional packages
 # (N-API addons shipped per platform).
@@ -55,7 +55,8 @@ YARDLINE_FIRMWARE_NPM = \
 	npm_config_update_notifier=false \
 	$(HOST_DIR)/bin/npm
 
-# Production dependencies exactly as locked; optional ones (onoff, i2c-bus)
+# Production dependencies exactly as locked; optional ones (onoff, i2c-bus,
+# node-libgpiod)
 # are wanted on the target, so only devDependencies are left out.
 define YARDLINE_FIRMWARE_BUILD_CMDS
 	cd $(@D) && $(YARDLINE_FIRMWARE_NPM) ci --omit=dev
