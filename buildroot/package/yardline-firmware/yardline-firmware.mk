@@ -34,8 +34,9 @@ endif
 
 # npm on the build host, told to build native addons (onoff's epoll, i2c-bus,
 # node-libgpiod against libgpiod 1.x in staging, better-sqlite3) for the
-# target: node-gyp takes the target's architecture from npm_config_arch, the cross compiler from TARGET_CONFIGURE_OPTS and the
-# node headers from nodedir, which the nodejs package installs into staging.
+# target: node-gyp takes the target's architecture from npm_config_arch, the
+# cross compiler from TARGET_CONFIGURE_OPTS and the node headers from nodedir,
+# which the nodejs package installs into staging.
 # npm_config_cpu/os/libc make npm pick the right prebuilt optional packages
 # (N-API addons shipped per platform).
 YARDLINE_FIRMWARE_NPM = \
