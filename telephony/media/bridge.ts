@@ -39,6 +39,12 @@ export class BridgePort implements AudioMedia {
   txLevel = 1;
   rxLevel = 1;
   readonly handler: PortHandler;
+  /**
+   * The handler's functions, bound once: the tick calls them on every port of every kind, and
+   * through fields of this one class the calls stay monomorphic (handlers are objects of many shapes).
+   */
+  readonly read: ((frame: Int16Array) => boolean) | null;
+  readonly write: ((frame: Int16Array, hasAudio: boolean) => void) | null;
   private readonly bridge: ConferenceBridge;
 
   constructor(bridge: ConferenceBridge, id: number, name: string, handler: PortHandler) {
@@ -46,13 +52,15 @@ export class BridgePort implements AudioMedia {
     this.portId = id;
     this.name = name;
     this.handler = handler;
+    this.read = handler.read ? handler.read.bind(handler) : null;
+    this.write = handler.write ? handler.write.bind(handler) : null;
   }
 
   startTransmit(sink: AudioMedia, level = 1): void {
     const s = this.bridge.port(sink.portId);
     if (!s || this.removed) throw new Error(`startTransmit: port ${sink.portId} is not on this bridge`);
     if (s === this) throw new Error("startTransmit: a port cannot transmit to itself");
-    if (!s.handler.write) throw new Error(`startTransmit: port ${s.name} cannot receive audio`);
+    if (!s.write) throw new Error(`startTransmit: port ${s.name} cannot receive audio`);
     if (!(level >= 0 && Number.isFinite(level))) throw new RangeError(`startTransmit: bad level ${level}`);
     const existing = s.inputs.find((c) => c.src === this);
     if (existing) existing.level = level;
@@ -136,17 +144,15 @@ export class ConferenceBridge {
     const n = list.length;
     for (let i = 0; i < n; i++) {
       const p = list[i]!;
-      const read = p.handler.read;
-      if (!read) continue;
-      p.hasFrame = read.call(p.handler, p.frame);
+      if (p.read === null) continue;
+      p.hasFrame = p.read(p.frame);
       if (p.hasFrame && p.txLevel !== 1) scale(p.frame, p.txLevel);
     }
     const acc = this.acc;
     const mix = this.mix;
     for (let i = 0; i < n; i++) {
       const p = list[i]!;
-      const write = p.handler.write;
-      if (!write) continue;
+      if (p.write === null) continue;
       const inputs = p.inputs;
       let active = 0;
       let only: Connection | undefined;
@@ -158,12 +164,12 @@ export class ConferenceBridge {
         }
       }
       if (active === 0 || p.rxLevel === 0) {
-        write.call(p.handler, this.silence, false);
+        p.write(this.silence, false);
         continue;
       }
       if (active === 1 && only!.level * p.rxLevel === 1) {
-        // one input at unity gain: hand its frame over as it is
-        write.call(p.handler, only!.src.frame, true);
+        // one input at unity gain (a two-party call, a recorder's side): hand its frame over as it is
+        p.write(only!.src.frame, true);
         continue;
       }
       acc.fill(0);
@@ -180,7 +186,7 @@ export class ConferenceBridge {
         const v = acc[s]!;
         mix[s] = Math.max(-32768, Math.min(32767, v));
       }
-      write.call(p.handler, mix, true);
+      p.write(mix, true);
     }
     for (let i = 0; i < this.tickListeners.length; i++) this.tickListeners[i]!();
   }

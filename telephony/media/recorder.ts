@@ -38,9 +38,13 @@ export class WavRecorder extends Emitter implements AudioMediaRecorder {
   /** The writer's name for this file, and the file. */
   private readonly id: number;
   private readonly fd: number;
+  /** This tick's frame of each side (the bridge's mix buffer is reused, so it is copied). */
+  private readonly leftFrame = new Int16Array(FRAME_SAMPLES);
+  private readonly rightFrame = new Int16Array(FRAME_SAMPLES);
   /** Audio gathered since the last write, interleaved as it will be on disk. */
   private chunk: Buffer;
-  private chunkSamples: Int16Array;
+  /** The chunk as one 32-bit word per stereo sample (little-endian hosts). */
+  private chunkPairs: Int32Array;
   private chunkTicks = 0;
   /** Chunks back from the writer, for reuse. */
   private readonly pool: ArrayBuffer[] = [];
@@ -61,10 +65,9 @@ export class WavRecorder extends Emitter implements AudioMediaRecorder {
     this.id = id;
     this.fd = fd;
     this.chunk = this.newChunk();
-    this.chunkSamples = this.view(this.chunk);
-    // each side goes straight into its channel of the chunk: no per-tick copy of the frames
-    this.left = bridge.addPort({ write: (f) => this.put(f, 0) }, "recorder-left");
-    this.right = bridge.addPort({ write: (f) => this.put(f, 1) }, "recorder-right");
+    this.chunkPairs = this.view(this.chunk);
+    this.left = bridge.addPort({ write: (f) => this.leftFrame.set(f) }, "recorder-left");
+    this.right = bridge.addPort({ write: (f) => this.rightFrame.set(f) }, "recorder-right");
     this.removeTick = bridge.onTickEnd(() => this.onTick());
   }
 
@@ -87,22 +90,25 @@ export class WavRecorder extends Emitter implements AudioMediaRecorder {
     return reused ? Buffer.from(reused) : Buffer.allocUnsafeSlow(BYTES_PER_TICK * WRITE_TICKS);
   }
 
-  private view(b: Buffer): Int16Array {
-    return new Int16Array(b.buffer, b.byteOffset, b.length >> 1);
-  }
-
-  /** One side's frame for this tick, into its channel (0 left, 1 right). */
-  private put(frame: Int16Array, channel: number): void {
-    let o = this.chunkTicks * FRAME_SAMPLES * CHANNELS + channel;
-    if (LITTLE_ENDIAN) {
-      const out = this.chunkSamples;
-      for (let i = 0; i < FRAME_SAMPLES; i++, o += CHANNELS) out[o] = frame[i]!;
-    } else {
-      for (let i = 0; i < FRAME_SAMPLES; i++, o += CHANNELS) this.chunk.writeInt16LE(frame[i]!, o * 2);
-    }
+  private view(b: Buffer): Int32Array {
+    return new Int32Array(b.buffer, b.byteOffset, b.length >> 2);
   }
 
   private onTick(): void {
+    const l = this.leftFrame;
+    const r = this.rightFrame;
+    if (LITTLE_ENDIAN) {
+      // one store per stereo sample: left in the low half, right in the high half
+      const out = this.chunkPairs;
+      const o = this.chunkTicks * FRAME_SAMPLES;
+      for (let i = 0; i < FRAME_SAMPLES; i++) out[o + i] = (l[i]! & 0xffff) | (r[i]! << 16);
+    } else {
+      let o = this.chunkTicks * BYTES_PER_TICK;
+      for (let i = 0; i < FRAME_SAMPLES; i++, o += 4) {
+        this.chunk.writeInt16LE(l[i]!, o);
+        this.chunk.writeInt16LE(r[i]!, o + 2);
+      }
+    }
     this.chunkTicks++;
     this.ticks++;
     if (this.chunkTicks === WRITE_TICKS) this.writeChunk();
@@ -117,7 +123,7 @@ export class WavRecorder extends Emitter implements AudioMediaRecorder {
     const pos = WAV_HEADER_SIZE + this.queuedBytes;
     this.queuedBytes += len;
     this.chunk = this.newChunk();
-    this.chunkSamples = this.view(this.chunk);
+    this.chunkPairs = this.view(this.chunk);
     this.chunkTicks = 0;
     if (this.failure) return;
     this.writer.write(this.id, this.fd, pos, data, (err, buffer) => {

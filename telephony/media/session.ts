@@ -76,6 +76,11 @@ const RTCP_BW = 500;
 /** Ring of send buffers: libuv sends at once or queues briefly; 16 packets = 320 ms of slack. */
 const SEND_RING = 16;
 const MAX_PACKET = RTP_HEADER_SIZE + FRAME_SAMPLES;
+/** Payload type kinds, looked up per packet (ptKind). */
+const PT_UNKNOWN = 0;
+const PT_EVENT = 1;
+const PT_PCMU = 2;
+const PT_PCMA = 3;
 /** Ticks between checks for a telephone-event whose end never came. */
 const EVENT_EXPIRE_TICKS = 25;
 
@@ -113,6 +118,8 @@ export class RtpMediaSession extends Emitter implements MediaSession {
   private readonly hdr = emptyHeader();
   private readonly source = new RtpSource();
   private readonly jb: JitterBuffer;
+  /** What each payload type carries (PT_AUDIO_*, PT_EVENT or PT_UNKNOWN), from the negotiation. */
+  private ptKind = new Uint8Array(128);
   private decode: Int16Array = decodeTable("PCMU");
   private decodeLaw: G711Codec = "PCMU";
   private silence = silenceCode("PCMU");
@@ -250,6 +257,10 @@ export class RtpMediaSession extends Emitter implements MediaSession {
   private apply(media: NegotiatedMedia): void {
     const prev = this.media;
     this.media = media;
+    const kinds = new Uint8Array(128);
+    for (const [pt, law] of Object.entries(media.recvCodecs)) kinds[Number(pt) & 0x7f] = law === "PCMU" ? PT_PCMU : PT_PCMA;
+    for (const pt of media.recvEventPts) kinds[pt & 0x7f] = PT_EVENT;
+    this.ptKind = kinds;
     this.encode = encodeTable(media.codec);
     this.decodeLaw = media.codec;
     this.decode = decodeTable(media.codec);
@@ -332,18 +343,17 @@ export class RtpMediaSession extends Emitter implements MediaSession {
       this.jb.reset();
     }
     if (!src.update(h.sequenceNumber)) return;
-    const media = this.media!;
-    const pt = h.payloadType;
-    if (media.recvEventPts.includes(pt)) {
+    const kind = this.ptKind[h.payloadType]!;
+    if (kind === PT_EVENT) {
       const ev = parseTelephoneEvent(msg, h.payloadOffset, h.payloadLength);
       if (ev) this.events.receive(h.timestamp, h.marker, ev, now);
       return;
     }
-    const law = media.recvCodecs[pt];
-    if (!law) {
+    if (kind === PT_UNKNOWN) {
       this.unknownPayload++;
       return;
     }
+    const law: G711Codec = kind === PT_PCMU ? "PCMU" : "PCMA";
     src.updateJitter(Math.round(now * 8), h.timestamp);
     const off = h.payloadOffset;
     const len = h.payloadLength;
