@@ -17,7 +17,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import dgram from "node:dgram";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,6 +48,8 @@ interface Leg {
 
 async function loadGenerator(): Promise<void> {
   const send = (m: FromChild) => process.send?.(m);
+  // a bench that dies (killed, crashed) must not leave its generator sending
+  process.on("disconnect", () => process.exit(0));
   // one second of a 1 kHz tone at −10 dBm0, µ-law (G.711 by formula; the child stays lean)
   const frames: Uint8Array[] = [];
   for (let f = 0; f < 50; f++) {
@@ -270,6 +272,8 @@ interface Window {
   lossPct: number;
   relayed: number;
   ctrlCpuPct: number;
+  /** The engine's main thread alone, when /proc tells. */
+  mainCpuPct: number | undefined;
   genCpuPct: number;
   skipped: number;
   wallS: number;
@@ -277,14 +281,30 @@ interface Window {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * CPU time of this process's main thread (the event loop), ms, from /proc (Linux; 10 ms
+ * resolution): the rest of the engine's CPU is the recording writer thread and V8's GC threads.
+ */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return undefined;
+  }
+}
+
 async function measure(engine: YardlineMediaEngine, gen: Generator, calls: Call[], ms: number): Promise<Window> {
   const c0 = counters(engine, calls);
   await gen.snapshot();
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuMs();
   const w0 = performance.now();
   await sleep(ms);
   const c1 = counters(engine, calls);
   const cpu = process.cpuUsage(cpu0);
+  const main1 = mainThreadCpuMs();
   const wall = performance.now() - w0;
   const g = await gen.snapshot();
   const inLost = c1.inLost - c0.inLost + (c1.inLate - c0.inLate);
@@ -296,10 +316,15 @@ async function measure(engine: YardlineMediaEngine, gen: Generator, calls: Call[
     lossPct: total > 0 ? ((inLost + outLost) / total) * 100 : 100,
     relayed: (inRecv / ((cpu.user + cpu.system) / 1e6)) | 0,
     ctrlCpuPct: ((cpu.user + cpu.system) / 1000 / wall) * 100,
+    mainCpuPct: main0 !== undefined && main1 !== undefined ? ((main1 - main0) / wall) * 100 : undefined,
     genCpuPct: (g.cpuMs / g.wallMs) * 100,
     skipped: c1.skipped - c0.skipped,
     wallS: wall / 1000,
   };
+}
+
+function mainNote(w: Window): string {
+  return w.mainCpuPct === undefined ? "" : `(main thread ${w.mainCpuPct.toFixed(0)} %)`;
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -323,7 +348,7 @@ export async function run(): Promise<BenchResult[]> {
         notes:
           `${calls.length} bridged pairs (${calls.length * 2} legs × 50 pps in and out), each packet received is ` +
           `decoded, bridged, encoded and sent again (a relayed packet = one in + one out); on loopback the ` +
-          `sender also pays the receiving side's kernel work; engine CPU ${w.ctrlCpuPct.toFixed(0)} % of a core, ` +
+          `sender also pays the receiving side's kernel work; engine CPU ${w.ctrlCpuPct.toFixed(0)} % of a core ${mainNote(w)}, ` +
           `generator (separate process) ${w.genCpuPct.toFixed(0)} %; loss ${w.lossPct.toFixed(3)} %`,
       });
     } finally {
@@ -354,7 +379,7 @@ export async function run(): Promise<BenchResult[]> {
         const w = await measure(engine, gen, calls, 4000);
         windows.push(w);
         process.stdout.write(
-          `  ${w.calls} calls: loss ${w.lossPct.toFixed(3)} %, engine CPU ${w.ctrlCpuPct.toFixed(0)} %, ` +
+          `  ${w.calls} calls: loss ${w.lossPct.toFixed(3)} %, engine CPU ${w.ctrlCpuPct.toFixed(0)} % ${mainNote(w)}, ` +
             `generator CPU ${w.genCpuPct.toFixed(0)} %, skipped ticks ${w.skipped}, max late ${engine.tickStats().maxLateMs.toFixed(0)} ms, max tick ${engine.tickStats().maxTickMs.toFixed(1)} ms\n`,
         );
         // ticks given up send nothing: count them as lost packets on every leg
@@ -390,7 +415,7 @@ export async function run(): Promise<BenchResult[]> {
         `Asterisk publishes 150-400 calls/core. Stopped: ${stopReason}. ` +
         `Machine load average during the run ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} (2 cores, shared). ` +
         (best
-          ? `At ${best.calls}: engine CPU ${best.ctrlCpuPct.toFixed(0)} % of a core, load generator (own process, ` +
+          ? `At ${best.calls}: engine CPU ${best.ctrlCpuPct.toFixed(0)} % of a core ${mainNote(best)}, load generator (own process, ` +
             `50 pps per leg, counts returns) ${best.genCpuPct.toFixed(0)} %, loss ${best.lossPct.toFixed(3)} %. `
           : "") +
         `Steps (calls: loss / engine CPU / ticks given up): ${windows
