@@ -70,7 +70,11 @@ abstract class SipMessageBase {
 
   /** Stores values the parser already validated, so they are not parsed twice. */
   prime(values: { vias?: Via[]; from?: NameAddr; to?: NameAddr; cseq?: CSeq }): void {
-    Object.assign(this.cache, values);
+    const cache = this.cache;
+    if (values.vias !== undefined) cache.vias = values.vias;
+    if (values.from !== undefined) cache.from = values.from;
+    if (values.to !== undefined) cache.to = values.to;
+    if (values.cseq !== undefined) cache.cseq = values.cseq;
   }
 
   /** Drops cached parsed values after a header was changed by hand. */

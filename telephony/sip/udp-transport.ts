@@ -3,6 +3,8 @@
  * handler; a failing send rejects its own promise and never the process.
  */
 import { createSocket, type Socket } from "node:dgram";
+import { type LookupOneOptions, lookup as dnsLookup } from "node:dns";
+import { isIP } from "node:net";
 import type { SipMessage } from "./message.ts";
 import { serializeMessage } from "./serializer.ts";
 import {
@@ -37,7 +39,7 @@ export class UdpTransport implements SipTransport {
 
   private open(): Promise<void> {
     const family = this.opts.host.includes(":") ? "udp6" : "udp4";
-    const socket = createSocket({ type: family });
+    const socket = createSocket({ type: family, lookup: literalLookup });
     this.socket = socket;
     socket.on("error", (err) => {
       this.stats.errors++;
@@ -121,4 +123,20 @@ export class UdpTransport implements SipTransport {
       }
     });
   }
+}
+
+/**
+ * The socket's resolver. Every address the stack sends to is already an IP literal (the layer
+ * resolves names first, responses go to the Via's received address), and dns.lookup answers a
+ * literal only on the next tick: answering at once sends the datagram within `send()`.
+ * Anything else still goes to dns.lookup.
+ */
+function literalLookup(
+  hostname: string,
+  options: LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, typeof options === "number" ? { family: options } : options, callback);
 }

@@ -310,7 +310,7 @@ export class SipUserAgent extends Emitter<UserAgentEvents> implements UaCore {
      * respond by generating a response with status code 420 (Bad Extension). The UAS MUST add
      * an Unsupported header field, and list in it those options it does not understand" — RFC
      * 3261 §8.2.2.3. We implement no extensions that a Require could name. */
-    const required = req.headers.getAll("require").filter((v) => v !== "");
+    const required = req.headers.has("require") ? req.headers.getAll("require").filter((v) => v !== "") : [];
     if (required.length > 0 && req.method !== "CANCEL") {
       respond(420, { headers: { Unsupported: required.join(", ") } });
       return;
