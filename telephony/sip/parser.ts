@@ -234,9 +234,13 @@ const SLOTS: Readonly<Record<string, number>> = {
 };
 
 interface NameEntry {
+  /** As received. */
+  raw: string;
   name: string;
   key: string;
   slot: number;
+  /** Received in the spelling the serializer writes. */
+  canonical: boolean;
 }
 
 /** Header names as received → their written name, key and slot; a message's names are nearly always known. */
@@ -249,9 +253,25 @@ function nameEntry(raw: string): NameEntry | undefined {
   if (e === undefined) {
     const names = fieldNames(raw);
     if (!names) return undefined;
-    e = { name: names.name, key: names.key, slot: SLOTS[names.key] ?? SLOT_OTHER };
+    e = { raw, name: names.name, key: names.key, slot: SLOTS[names.key] ?? SLOT_OTHER, canonical: raw === names.name };
     if (nameEntries.size < NAME_CACHE_LIMIT) nameEntries.set(raw, e);
   }
+  return e;
+}
+
+/**
+ * The last name seen in each of 256 buckets (by length and three characters): a hit is
+ * confirmed by comparing the text in place, so a known name costs no string and no hashing.
+ */
+const recentNames: Array<NameEntry | undefined> = new Array(256).fill(undefined);
+
+function nameAt(text: string, from: number, to: number): NameEntry | undefined {
+  const len = to - from;
+  const h = (len * 31 + text.charCodeAt(from) * 7 + text.charCodeAt(to - 1) * 3 + text.charCodeAt(from + (len >> 1))) & 255;
+  const hit = recentNames[h];
+  if (hit !== undefined && hit.raw.length === len && text.startsWith(hit.raw, from)) return hit;
+  const e = nameEntry(text.slice(from, to));
+  if (e !== undefined) recentNames[h] = e;
   return e;
 }
 
@@ -390,7 +410,7 @@ function readHeaders(text: string, from: number, index: HeaderIndex): SipHeaders
     // HCOLON = *( SP / HTAB ) ":" SWS — RFC 3261 §25.1
     let nameEnd = colon;
     while (nameEnd > ls && isWsCode(text.charCodeAt(nameEnd - 1))) nameEnd--;
-    const entry = nameEntry(text.slice(ls, nameEnd));
+    const entry = nameAt(text, ls, nameEnd);
     if (!entry) return undefined;
     // The value without the whitespace around it, as trim() would leave it.
     let vs = colon + 1;
@@ -406,7 +426,7 @@ function readHeaders(text: string, from: number, index: HeaderIndex): SipHeaders
     }
     if (index.canonical && (nameEnd !== colon || vs !== colon + 2 || ve !== le || text.charCodeAt(colon + 1) !== 32)) {
       index.canonical = false;
-    } else if (index.canonical && (nameEnd - ls !== entry.name.length || !text.startsWith(entry.name, ls))) {
+    } else if (!entry.canonical) {
       index.canonical = false;
     }
     fields.push({ name: entry.name, key: entry.key, value });

@@ -34,6 +34,15 @@ function allInRange(s: string, from: number, to: number, table: Uint8Array): boo
   return true;
 }
 
+/**
+ * The error for a SIP URI that failed a check. Whitespace, "<", ">" and '"' are checked first
+ * by the grammar (they end a URI); every other check rejects them too, so the test for them
+ * runs only once a URI has already failed, and still gives that message first.
+ */
+function uriError(text: string, message: string): SipSyntaxError {
+  return new SipSyntaxError(ILLEGAL_RE.test(text) ? "illegal character in URI" : message);
+}
+
 /** "sip" or "sips" (any case) before the colon at 3 or 4, else undefined. */
 function schemeOf(text: string, colon: number): "sip" | "sips" | undefined {
   const s = text.charCodeAt(0) | 0x20;
@@ -75,6 +84,13 @@ function isIpv4(host: string): boolean {
   return parts === 4;
 }
 
+/** Character classes of hostnames: 1 digit, 2 letter, 3 "-". */
+const HOST_CLASS = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) HOST_CLASS[c] = 1;
+for (let c = 65; c <= 90; c++) HOST_CLASS[c] = 2;
+for (let c = 97; c <= 122; c++) HOST_CLASS[c] = 2;
+HOST_CLASS[45] = 3;
+
 export function isValidHost(host: string): boolean {
   const n = host.length;
   if (n === 0) return false;
@@ -82,20 +98,24 @@ export function isValidHost(host: string): boolean {
   const end = host.charCodeAt(n - 1) === 46 ? n - 1 : n;
   let labelStart = 0;
   let allDigitsAndDots = true;
-  for (let i = 0; i <= end; i++) {
-    const c = i < end ? host.charCodeAt(i) : 46;
+  let prev = 0;
+  for (let i = 0; i < end; i++) {
+    const c = host.charCodeAt(i);
     if (c === 46) {
-      if (i === labelStart || host.charCodeAt(i - 1) === 45) return false;
-      if (i < end) labelStart = i + 1;
-      continue;
+      // An empty label, or one ending in "-".
+      if (i === labelStart || prev === 45) return false;
+      labelStart = i + 1;
+    } else {
+      const k = c < 128 ? HOST_CLASS[c] : 0;
+      if (k === 0) return false;
+      if (k !== 1) allDigitsAndDots = false;
+      // A label may not start with "-".
+      if (k === 3 && i === labelStart) return false;
     }
-    const digit = c >= 48 && c <= 57;
-    const alpha = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-    if (!digit) allDigitsAndDots = false;
-    if (c === 45) {
-      if (i === labelStart) return false;
-    } else if (!digit && !alpha) return false;
+    prev = c;
   }
+  // The last label (before an optional trailing dot).
+  if (end === labelStart || prev === 45) return false;
   if (allDigitsAndDots) return isIpv4(host);
   const top = host.charCodeAt(labelStart);
   return (top >= 65 && top <= 90) || (top >= 97 && top <= 122);
@@ -140,7 +160,6 @@ export class SipUri {
     if (scheme === undefined) throw new SipSyntaxError(`not a SIP URI: ${text}`);
     // Indexes into `text` rather than slices of it: this runs for every URI of every message.
     let from = colon + 1;
-    if (ILLEGAL_RE.test(text)) throw new SipSyntaxError("illegal character in URI");
     let user: string | undefined;
     let password: string | undefined;
     const at = text.lastIndexOf("@");
@@ -150,11 +169,11 @@ export class SipUri {
       user = text.slice(from, userEnd);
       password = userEnd < at ? text.slice(userEnd + 1, at) : undefined;
       if (!user || !allIn(user, USER_CHARS) || (password !== undefined && !allIn(password, PASSWORD_CHARS))) {
-        throw new SipSyntaxError("bad userinfo");
+        throw uriError(text, "bad userinfo");
       }
       const pct = text.indexOf("%", from);
       if (pct >= 0 && pct < at && !validEscapes(text.slice(from, at))) {
-        throw new SipSyntaxError("bad escape in userinfo");
+        throw uriError(text, "bad escape in userinfo");
       }
       from = at + 1;
     }
@@ -164,7 +183,7 @@ export class SipUri {
     if (q >= 0) {
       headers = text.slice(q + 1);
       restEnd = q;
-      if (!HEADERS_RE.test(headers) || !validEscapes(headers)) throw new SipSyntaxError("bad URI headers");
+      if (!HEADERS_RE.test(headers) || !validEscapes(headers)) throw uriError(text, "bad URI headers");
     }
     let semi = text.indexOf(";", from);
     if (semi >= restEnd) semi = -1;
@@ -187,17 +206,17 @@ export class SipUri {
         }
         value = value * 10 + (c - 48);
       }
-      if (digits < 1 || digits > 5 || value < 0) throw new SipSyntaxError("bad port");
+      if (digits < 1 || digits > 5 || value < 0) throw uriError(text, "bad port");
       port = value;
-      if (port > 65535) throw new SipSyntaxError("bad port");
+      if (port > 65535) throw uriError(text, "bad port");
     }
     const host = text.slice(from, hostStop);
-    if (!isValidHost(host)) throw new SipSyntaxError(`bad host: ${host}`);
+    if (!isValidHost(host)) throw uriError(text, `bad host: ${host}`);
     const params: Params = new Map();
     if (semi >= 0) {
       const pct = text.indexOf("%", semi + 1);
       if (pct >= 0 && pct < restEnd && !validEscapes(text.slice(semi + 1, restEnd))) {
-        throw new SipSyntaxError("bad escape in URI parameter");
+        throw uriError(text, "bad escape in URI parameter");
       }
       // uri-parameters = *( ";" uri-parameter ); each is pname [ "=" pvalue ], both paramchars.
       let p = semi + 1;
@@ -207,8 +226,8 @@ export class SipUri {
         let eq = text.indexOf("=", p);
         if (eq >= stop) eq = -1;
         const nameEnd = eq >= 0 ? eq : stop;
-        if (nameEnd === p || !allInRange(text, p, nameEnd, PARAM_CHARS)) throw new SipSyntaxError("bad URI parameter");
-        if (eq >= 0 && !allInRange(text, eq + 1, stop, PARAM_CHARS)) throw new SipSyntaxError("bad URI parameter");
+        if (nameEnd === p || !allInRange(text, p, nameEnd, PARAM_CHARS)) throw uriError(text, "bad URI parameter");
+        if (eq >= 0 && !allInRange(text, eq + 1, stop, PARAM_CHARS)) throw uriError(text, "bad URI parameter");
         params.set(text.slice(p, nameEnd).toLowerCase(), eq >= 0 ? text.slice(eq + 1, stop) : null);
         if (stop >= restEnd) break;
         p = stop + 1;
