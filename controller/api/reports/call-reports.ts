@@ -260,8 +260,20 @@ export const sharedNumbers: ReportDefinition<SharedNumbersQuery> = {
   query: SharedNumbersQuery,
   async run({ ds, facilityIds, query: q }) {
     const min = q.minInmates ?? 2;
-    const pairs = await callsIn(ds, facilityIds, q)
+    // The numbers first, counted and limited by the database; then the inmates of those only.
+    const numbers = await callsIn(ds, facilityIds, q)
       .where("destination", "is not", null)
+      .where("inmateId", "is not", null)
+      .select((eb) => ["destination", eb.fn.count<number>("inmateId").distinct().as("inmateCount")])
+      .groupBy("destination")
+      .having((eb) => eb.fn.count("inmateId").distinct(), ">=", min)
+      .orderBy("inmateCount", "desc")
+      .orderBy("destination")
+      .limit(MAX_ROWS + 1)
+      .execute();
+    const wanted = numbers.slice(0, MAX_ROWS).map((n) => n.destination as string);
+    const pairs = await callsIn(ds, facilityIds, q)
+      .where("destination", "in", wanted.length ? wanted : [""])
       .where("inmateId", "is not", null)
       .select((eb) => [
         "destination",
@@ -289,7 +301,7 @@ export const sharedNumbers: ReportDefinition<SharedNumbersQuery> = {
     const shared = [...by.entries()]
       .filter(([, e]) => e.inmates.size >= min)
       .sort((a, b) => b[1].inmates.size - a[1].inmates.size || a[0].localeCompare(b[0]));
-    for (const [number, e] of shared.slice(0, MAX_ROWS)) {
+    for (const [number, e] of shared) {
       for (const id of e.inmates.keys()) inmates.add(id);
       const names = [...e.inmates.entries()].map(([id, name]) => `${name} (${id})`).sort();
       rows.push([number, e.inmates.size, e.calls, e.seconds, names.join("; ")]);
@@ -304,7 +316,7 @@ export const sharedNumbers: ReportDefinition<SharedNumbersQuery> = {
       ],
       rows,
       inmates,
-      truncated: shared.length > MAX_ROWS,
+      truncated: numbers.length > MAX_ROWS,
     };
   },
 };

@@ -217,6 +217,7 @@ export const usageAgainstLimits: ReportDefinition<UsageQuery> = {
       ).map((u) => [u.id, u]),
     );
     const rows: Cell[][] = [];
+    let truncated = false;
     const inmates = new Set<string>();
     const limit = (on: boolean, v: number | null) => (on && v !== null ? v : null);
     for (const f of facilities) {
@@ -256,7 +257,10 @@ export const usageAgainstLimits: ReportDefinition<UsageQuery> = {
         .orderBy("firstName")
         .execute();
       for (const i of list) {
-        if (rows.length >= MAX_ROWS) break;
+        if (rows.length >= MAX_ROWS) {
+          truncated = true;
+          break;
+        }
         const unit = i.housingUnitId ? units.get(i.housingUnitId) : undefined;
         const cos = resolveCos([
           { level: "inmate", cos: get(i.cosId) },
@@ -320,7 +324,7 @@ export const usageAgainstLimits: ReportDefinition<UsageQuery> = {
       ],
       rows,
       inmates,
-      truncated: rows.length >= MAX_ROWS,
+      truncated,
     };
   },
 };

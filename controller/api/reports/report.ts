@@ -90,7 +90,10 @@ export function numberPattern(input: string): string {
 
 export function csvOf(columns: ReportColumn[], rows: Cell[][], totals: Record<string, number>): string {
   const field = (v: unknown) => {
-    const s = v === null || v === undefined ? "" : String(v);
+    let s = v === null || v === undefined ? "" : String(v);
+    // A text cell a spreadsheet would run as a formula (a name or reason typed as "=HYPERLINK(...)")
+    // is written with a leading apostrophe; numbers, negative amounts and E.164 numbers stay as they are.
+    if (/^[=+\-@\t\r]/.test(s) && !/^[+-]?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
     return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
   };
   const cell = (c: ReportColumn, v: Cell) =>

@@ -57,7 +57,13 @@ export const callSummary: ReportDefinition<CallSummaryQuery> = {
       .groupBy(["facilityId", keyColumn[q.groupBy], "status"])
       .execute();
     const bankNames = new Map(
-      (await ds.db.selectFrom("phoneBanks").select(["id", "name"]).execute()).map((b) => [b.id, b.name]),
+      (
+        await ds.db
+          .selectFrom("phoneBanks")
+          .select(["id", "name"])
+          .where("facilityId", "in", facilityIds.length ? facilityIds : [""])
+          .execute()
+      ).map((b) => [b.id, b.name]),
     );
     type Sum = { label: string; facility: string; calls: number; completed: number; seconds: number; cents: number };
     const sums = new Map<string, Sum>();
