@@ -271,8 +271,14 @@ export interface Account {
   destroy(): Promise<void>;
 }
 
-/** Who may register, as the registrar sees it. Return undefined to refuse with 403. */
-export type RegistrarLookup = (username: string, realm: string) => { password: string } | undefined;
+/**
+ * Who may register, as the registrar sees it: the password, or only its H(A1) digests per
+ * algorithm (RFC 7616 §3.4.2). Return undefined to refuse with 403.
+ */
+export type RegistrarLookup = (
+  username: string,
+  realm: string,
+) => { password: string } | { ha1: { MD5?: string; "SHA-256"?: string } } | undefined;
 
 export interface Registration {
   aor: string;

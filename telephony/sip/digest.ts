@@ -131,7 +131,9 @@ export function computeResponse(p: {
   algorithm: DigestAlgorithm;
   username: string;
   realm: string;
-  password: string;
+  /** The password, or `ha1`: H(A1) as a registrar may store it instead (RFC 7616 §3.4.2). */
+  password?: string;
+  ha1?: string;
   method: string;
   uri: string;
   nonce: string;
@@ -139,7 +141,7 @@ export function computeResponse(p: {
   nc?: string;
   cnonce?: string;
 }): string {
-  const ha1 = hash(p.algorithm, `${p.username}:${p.realm}:${p.password}`);
+  const ha1 = p.ha1 ?? hash(p.algorithm, `${p.username}:${p.realm}:${p.password ?? ""}`);
   const ha2 = hash(p.algorithm, `${p.method}:${p.uri}`);
   if (p.qop) return hash(p.algorithm, `${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`);
   return hash(p.algorithm, `${ha1}:${p.nonce}:${ha2}`);
@@ -194,6 +196,12 @@ export function answerChallenge(
   if (ch.opaque !== undefined) out.opaque = ch.opaque;
   return out;
 }
+
+/**
+ * What a server knows of a user: the password, or only H(A1) = H(username ":" realm ":"
+ * password) per algorithm (RFC 7616 §3.4.2), so the password itself need not be stored.
+ */
+export type DigestSecret = { password: string } | { ha1: Partial<Record<DigestAlgorithm, string>> };
 
 export type VerifyResult =
   | { ok: true; username: string }
@@ -261,13 +269,14 @@ export class DigestServer {
 
   /**
    * Checks an Authorization value for `method` against the password `lookup` gives for the
-   * user. A good response with an expired nonce is "stale": "the server SHOULD ... send a new
-   * challenge with stale=TRUE" (RFC 7616 §3.3).
+   * user, or against its stored H(A1) for the algorithm used (a user without one for that
+   * algorithm is unknown to it). A good response with an expired nonce is "stale": "the
+   * server SHOULD ... send a new challenge with stale=TRUE" (RFC 7616 §3.3).
    */
   verify(
     header: string | undefined,
     method: string,
-    lookup: (username: string, realm: string) => { password: string } | undefined,
+    lookup: (username: string, realm: string) => DigestSecret | undefined,
   ): VerifyResult {
     if (header === undefined) return { ok: false, reason: "missing" };
     let c: DigestCredentials | undefined;
@@ -280,7 +289,10 @@ export class DigestServer {
     if (c.realm !== this.realm) return { ok: false, reason: "wrong-realm" };
     if (!this.algorithms.includes(c.algorithm)) return { ok: false, reason: "malformed" };
     const user = lookup(c.username, c.realm);
-    if (!user) return { ok: false, reason: "unknown-user" };
+    const secret = user && ("password" in user ? { password: user.password } : { ha1: user.ha1[c.algorithm] });
+    if (!secret || (secret.password === undefined && secret.ha1 === undefined)) {
+      return { ok: false, reason: "unknown-user" };
+    }
     const nonce = this.checkNonce(c.nonce);
     if (nonce === "bad") return { ok: false, reason: "bad-nonce" };
     if (c.qop !== undefined && c.qop !== "auth") return { ok: false, reason: "malformed" };
@@ -288,7 +300,7 @@ export class DigestServer {
       algorithm: c.algorithm,
       username: c.username,
       realm: c.realm,
-      password: user.password,
+      ...secret,
       method,
       uri: c.uri,
       nonce: c.nonce,

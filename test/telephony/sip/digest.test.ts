@@ -2,6 +2,7 @@
  * Digest authentication (RFC 7616): the §3.9.1 example computed exactly, and a full
  * challenge → answer → verify round trip on the server side in virtual time.
  */
+import { createHash } from "node:crypto";
 import test from "ava";
 import { VirtualClock } from "../../../telephony/clock.ts";
 import {
@@ -64,6 +65,26 @@ for (const algorithm of ["SHA-256", "MD5"] as const) {
     t.deepEqual(srv.verify(formatCredentials(c), "REGISTER", users), { ok: true, username: "station-101" });
   });
 }
+
+test("a server that keeps only H(A1) per algorithm accepts the right password and refuses a wrong one", (t) => {
+  const { srv } = server();
+  const h = (alg: string, v: string) => createHash(alg).update(v).digest("hex");
+  const a1 = "monitor-desk:yardline:s3cret";
+  const stored = (name: string) =>
+    name === "monitor-desk" ? { ha1: { MD5: h("md5", a1), "SHA-256": h("sha256", a1) } } : undefined;
+  for (const header of srv.challenges()) {
+    const ch = parseChallenge(header)!;
+    const good = answerChallenge(ch, { username: "monitor-desk", password: "s3cret" }, "REGISTER", "sip:yardline");
+    t.deepEqual(srv.verify(formatCredentials(good), "REGISTER", stored), { ok: true, username: "monitor-desk" });
+    const bad = answerChallenge(ch, { username: "monitor-desk", password: "guess" }, "REGISTER", "sip:yardline");
+    t.deepEqual(srv.verify(formatCredentials(bad), "REGISTER", stored), { ok: false, reason: "bad-response" });
+  }
+  // Without a digest for the algorithm used, the user is unknown to it.
+  const md5Only = (name: string) => (name === "monitor-desk" ? { ha1: { MD5: h("md5", a1) } } : undefined);
+  const sha = parseChallenge(srv.challenges().find((c) => c.includes("SHA-256"))!)!;
+  const c = answerChallenge(sha, { username: "monitor-desk", password: "s3cret" }, "REGISTER", "sip:yardline");
+  t.deepEqual(srv.verify(formatCredentials(c), "REGISTER", md5Only), { ok: false, reason: "unknown-user" });
+});
 
 test("a wrong password is refused", (t) => {
   const { srv } = server();
