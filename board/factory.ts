@@ -118,7 +118,8 @@ export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {
       p = Promise.all([import("./drivers/mcp23017.ts"), bus(d.bus)]).then(async ([{ Mcp23017 }, b]) => {
         const chip = new Mcp23017(b, d.address, { inputs: [...pins.inputs], outputs: [...pins.outputs] });
         chip.onError((e) => faults.push(`expander ${id}: ${(e as Error).message}`));
-        await chip.init(d.interrupt ? await input(d.interrupt) : undefined);
+        // A polled interrupt line is level-triggered: INTA stays asserted until the chip is read.
+        await chip.init(d.interrupt ? await input(d.interrupt, { level: true }) : undefined);
         closers.push(() => chip.close());
         return chip;
       });
@@ -127,7 +128,7 @@ export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {
     return p;
   };
 
-  const input = async (r: InputRef): Promise<DigitalInput> => {
+  const input = async (r: InputRef, how: { level?: boolean } = {}): Promise<DigitalInput> => {
     switch (r.kind) {
       case "sim":
         return simLines().input(r.id);
@@ -141,6 +142,7 @@ export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {
         return (await gpioChip(r.chip)).input(r.offset, {
           ...(r.activeLow !== undefined ? { activeLow: r.activeLow } : {}),
           ...(r.bias ? { bias: r.bias } : {}),
+          ...(how.level ? { level: true } : {}),
         });
       case "sysfs-gpio": {
         const { openSysfsInput } = await import("./drivers/sysfs-gpio.ts");
@@ -211,7 +213,7 @@ export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {
         io.keypad = {
           keys: h.keypad.keys,
           columns: await Promise.all(h.keypad.columns.map(output)),
-          rows: await Promise.all(h.keypad.rows.map(input)),
+          rows: await Promise.all(h.keypad.rows.map((r) => input(r))),
         };
       }
       if (h.keypadEvdev) {

@@ -15,6 +15,12 @@ import { DeviceUnavailableError, type DigitalInput, type DigitalOutput, explainO
  *
  * Active-low and bias are handed to the kernel in the line request, so `getValue()` is already
  * the logical level.
+ *
+ * A level-triggered input (`level: true`, for an interrupt line such as the MCP23017's INTA) is
+ * reported on every poll while it is active, not only when it changes: INTA stays asserted until
+ * the chip is read, so a pin change between the service routine's read and the next poll leaves
+ * the line asserted at two samples in a row, and a change-only watcher would never service the
+ * chip again.
  */
 
 /** The part of node-libgpiod 0.5.x we use. Its own .d.ts types flags as objects; they are numbers. */
@@ -97,6 +103,8 @@ interface PolledInput {
   last: boolean | undefined;
   listeners: Set<(active: boolean) => void>;
   failing: boolean;
+  /** Reported on every poll while active (an interrupt line), not only on changes. */
+  level: boolean;
 }
 
 export interface GpioCdevOptions {
@@ -174,10 +182,21 @@ export class GpioCdevChip {
     return line;
   }
 
-  input(offset: number, opts: { activeLow?: boolean; bias?: LineBias } = {}): DigitalInput {
+  /**
+   * A polled input. With `level`, `watch` listeners hear `true` on every poll while the line is
+   * active and `false` once when it goes inactive (a level-triggered interrupt line).
+   */
+  input(offset: number, opts: { activeLow?: boolean; bias?: LineBias; level?: boolean } = {}): DigitalInput {
     const flags = flagsOf(opts.activeLow ?? false, opts.bias ?? "as-is");
     const line = this.request(offset, (l) => l.requestInputModeFlags(CONSUMER, flags));
-    const p: PolledInput = { line, offset, last: undefined, listeners: new Set(), failing: false };
+    const p: PolledInput = {
+      line,
+      offset,
+      last: undefined,
+      listeners: new Set(),
+      failing: false,
+      level: opts.level ?? false,
+    };
     this.inputs.set(offset, p);
     return {
       name: `${this.chip}:${offset}`,
@@ -256,7 +275,7 @@ export class GpioCdevChip {
     for (const p of this.inputs.values()) {
       if (p.listeners.size === 0) continue;
       const v = this.sample(p);
-      if (v === undefined || v === p.last) continue;
+      if (v === undefined || (v === p.last && !(p.level && v))) continue;
       p.last = v;
       for (const l of [...p.listeners]) l(v);
     }

@@ -70,6 +70,13 @@ export class Mcp23017 {
   private readonly errorListeners = new Set<(err: unknown) => void>();
   private servicing: Promise<void> = Promise.resolve();
   private unwatchInt: (() => void) | undefined;
+  private interrupt: DigitalInput | undefined;
+  /** An interrupt service loop is running; `intAgain` asks it for one more round. */
+  private intLoop = false;
+  private intAgain = false;
+  /** The loop gave up on a line that stays asserted; reported once until it clears. */
+  private intStuck = false;
+  private closed = false;
 
   constructor(bus: I2cBus, address: number, pins: { inputs: number[]; outputs: number[] }) {
     if (address < 0x20 || address > 0x27)
@@ -103,11 +110,12 @@ export class Mcp23017 {
     // Reading GPIO clears any interrupt left from before and gives the starting levels.
     this.known = await this.readPort("GPIO");
     if (interrupt) {
+      this.interrupt = interrupt;
       this.unwatchInt = interrupt.watch((asserted) => {
-        if (asserted) this.service();
+        if (asserted) void this.serviceInterrupt();
       });
       // The line may already be asserted (a change between the read above and the watch).
-      if (await interrupt.read()) this.service();
+      if (await interrupt.read()) await this.serviceInterrupt();
     }
   }
 
@@ -136,6 +144,53 @@ export class Mcp23017 {
       for (const l of this.errorListeners) l(err);
     });
   }
+
+  /**
+   * Services INTA until it is released. A pin that changes while (or just after) the chip is
+   * read asserts INTA again at once, with no deasserted moment a sampled or edge-watched line
+   * would see, so after each service the line is read again and the chip serviced again while it
+   * is still asserted. Assertions that arrive while the loop runs are folded into it, so a
+   * level-triggered line polled faster than the bus answers never queues services.
+   */
+  private async serviceInterrupt(): Promise<void> {
+    const line = this.interrupt;
+    if (!line || this.closed) return;
+    if (this.intLoop) {
+      this.intAgain = true;
+      return;
+    }
+    this.intLoop = true;
+    try {
+      for (let round = 1; ; round++) {
+        this.intAgain = false;
+        await this.service();
+        if (this.closed) return;
+        const asserted = this.intAgain || (await line.read());
+        if (!asserted) {
+          this.intStuck = false;
+          return;
+        }
+        // Once stuck, one service per assertion: the poll period paces the bus.
+        if (round >= (this.intStuck ? 1 : Mcp23017.MAX_SERVICE_ROUNDS)) {
+          // Pins changing this fast are not switches: a line stuck low (wiring) or a chip that
+          // does not answer. Leave the next assertion (or poll) to start again.
+          if (!this.intStuck) {
+            this.intStuck = true;
+            const err = new Error(`INTA still asserted after ${round} services (interrupt line stuck?)`);
+            for (const l of this.errorListeners) l(err);
+          }
+          return;
+        }
+      }
+    } catch (err) {
+      for (const l of this.errorListeners) l(err);
+    } finally {
+      this.intLoop = false;
+    }
+  }
+
+  /** Rounds of one interrupt service loop before the line counts as stuck. */
+  static readonly MAX_SERVICE_ROUNDS = 16;
 
   private async serviceOnce(): Promise<void> {
     const intf = await this.readPort("INTF");
@@ -195,6 +250,7 @@ export class Mcp23017 {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.unwatchInt?.();
     this.listeners.clear();
     await this.servicing.catch(() => undefined);

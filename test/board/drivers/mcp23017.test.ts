@@ -108,3 +108,36 @@ test("a bus error during interrupt service goes to onError, not an unhandled rej
   await settle(chip);
   t.true(errors.length >= 1);
 });
+
+test("a line that stays asserted after every service is reported once as stuck, and services do not pile up", async (t) => {
+  const model = new Mcp23017Model(0x20);
+  const chip = new Mcp23017(model, 0x20, { inputs: [0], outputs: [] });
+  // An interrupt line shorted low: asserted whatever the chip does; listeners as a level poller.
+  const listeners = new Set<(v: boolean) => void>();
+  const stuck = {
+    name: "stuck-inta",
+    read: async () => true,
+    watch: (l: (v: boolean) => void) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    close: async () => {},
+  };
+  const errors: string[] = [];
+  chip.onError((e) => errors.push((e as Error).message));
+  await chip.init(stuck);
+  const gpioReads = () => model.log.filter((l) => l === "r12").length; // GPIOA
+  t.is(gpioReads(), 1 + Mcp23017.MAX_SERVICE_ROUNDS, "init's read, then one bounded service loop");
+  t.deepEqual(errors, [`INTA still asserted after ${Mcp23017.MAX_SERVICE_ROUNDS} services (interrupt line stuck?)`]);
+  // Three polls report it asserted; the last two come while the first one's service runs.
+  for (const l of listeners) l(true);
+  for (const l of listeners) l(true);
+  for (const l of listeners) l(true);
+  await new Promise((r) => setTimeout(r, 5));
+  t.is(gpioReads(), 1 + Mcp23017.MAX_SERVICE_ROUNDS + 1, "once stuck, one service; polls during it fold into it");
+  for (const l of listeners) l(true);
+  await new Promise((r) => setTimeout(r, 5));
+  t.is(gpioReads(), 1 + Mcp23017.MAX_SERVICE_ROUNDS + 2, "the next poll, one more");
+  t.is(errors.length, 1, "reported once");
+  await chip.close();
+});
