@@ -15,10 +15,15 @@
  *   stall into seconds of delay on the call.
  * - Faults: a process that exits by itself is restarted after `restartDelayMs`, up to
  *   `maxRestarts` in `restartWindowMs`, each restart reported as a non-fatal fault; past that a
- *   fatal fault is reported and that direction stays silent. ALSA's own message (the last lines
- *   aplay/arecord wrote to stderr) is in every fault and error.
+ *   fatal fault is reported, the other direction is stopped too and the device is no longer
+ *   open: `open()` may be called again (the port stays on the bridge, so whatever was connected
+ *   to it stays connected). ALSA's own message (the last lines aplay/arecord wrote to stderr)
+ *   is in every fault and error.
  * - Stop: playback's stdin is ended so aplay plays what it holds and exits; arecord gets
- *   SIGTERM. Either is killed if it has not exited within `stopTimeoutMs`.
+ *   SIGTERM. Either is killed if it has not exited within `stopTimeoutMs`; one killed for not
+ *   answering at start is killed at once. A process that has still not exited `killWaitMs`
+ *   after SIGKILL (stuck in the driver, uninterruptible) is left behind and reported as a fatal
+ *   fault ("device lost"), so neither close() nor a failed open() can wait forever.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { endianness } from "node:os";
@@ -55,6 +60,11 @@ export interface AlsaDeviceOptions {
   restartDelayMs?: number;
   restartWindowMs?: number;
   stopTimeoutMs?: number;
+  /**
+   * How long a process may take to go after SIGKILL before it is given up as lost. Default
+   * 1000 ms: SIGKILL is not blocked, so a process still there is stuck in the kernel.
+   */
+  killWaitMs?: number;
   log?: (msg: string, data?: unknown) => void;
 }
 
@@ -83,6 +93,8 @@ class DeviceProcess {
   /** close() is stopping this direction: an exit is expected and nothing restarts. */
   private closing = false;
   private stderrTail = "";
+  /** Killed by start() for not answering: stop() needs no graceful step. */
+  private killedAtStart = false;
   private readonly restartsAt: number[] = [];
   private restartTimer: TimerHandle | undefined;
   private readonly owner: AlsaSoundDevice;
@@ -129,6 +141,7 @@ class DeviceProcess {
     const [cmd, args] = this.command();
     this.stderrTail = "";
     this.closing = false;
+    this.killedAtStart = false;
     return new Promise((resolve, reject) => {
       let settled = false;
       /** Failed to spawn, or killed by us for not answering: already reported by the rejection. */
@@ -160,7 +173,7 @@ class DeviceProcess {
         if (settled) return;
         settled = true;
         rejected = true;
-        proc.kill("SIGKILL");
+        this.killedAtStart = proc.kill("SIGKILL");
         reject(
           new SoundDeviceError(this.direction, this.device, this.why(`no answer from the device within ${limit} ms`)),
         );
@@ -198,7 +211,7 @@ class DeviceProcess {
     while (this.restartsAt.length > 0 && now - (this.restartsAt[0] as number) > window) this.restartsAt.shift();
     const max = this.owner.config.maxRestarts ?? DEFAULT_MAX_RESTARTS;
     if (this.restartsAt.length >= max) {
-      this.owner.fault({
+      this.owner.gaveUp({
         direction: this.direction,
         device: this.device,
         message: `${why}; gave up after ${max} restarts`,
@@ -216,7 +229,16 @@ class DeviceProcess {
     }, o.restartDelayMs ?? 1000);
   }
 
-  /** Playback drains (stdin ended), capture is terminated; either is killed after the timeout. */
+  /** A fresh start after the device was given up: restarts are counted anew. */
+  reset(): void {
+    this.restartsAt.length = 0;
+  }
+
+  /**
+   * Playback drains (stdin ended), capture is terminated; either is killed after the timeout,
+   * and given up as lost if it is still there `killWaitMs` after SIGKILL. Never waits longer
+   * than `stopTimeoutMs + killWaitMs`.
+   */
   async stop(): Promise<void> {
     this.closing = true;
     this.running = false;
@@ -224,19 +246,40 @@ class DeviceProcess {
     this.restartTimer = undefined;
     const proc = this.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
-    if (this.direction === "playback") proc.stdin?.end();
-    else proc.kill("SIGTERM");
-    const timeout = this.owner.options.stopTimeoutMs ?? 2000;
-    let timer: TimerHandle | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = this.owner.clock.setTimeout(() => resolve("late"), timeout);
-    });
-    if ((await Promise.race([exited, late])) === "late") {
+    const exited = new Promise<true>((resolve) => proc.once("close", () => resolve(true)));
+    const o = this.owner.options;
+    if (!this.killedAtStart) {
+      if (this.direction === "playback") proc.stdin?.end();
+      else proc.kill("SIGTERM");
+      if (await this.within(exited, o.stopTimeoutMs ?? 2000)) return;
       proc.kill("SIGKILL");
-      await exited;
     }
+    const killWait = o.killWaitMs ?? 1000;
+    if (await this.within(exited, killWait)) return;
+    // Stuck in the kernel (D state): nothing more can be done from here. Let go of its pipes so
+    // they hold neither the event loop nor the device's buffers, and say the device is lost.
+    if (this.proc === proc) this.proc = undefined;
+    proc.stdin?.destroy();
+    proc.stdout?.destroy();
+    proc.stderr?.destroy();
+    proc.unref();
+    this.owner.fault({
+      direction: this.direction,
+      device: this.device,
+      message: `${this.device}: ${this.direction === "playback" ? "aplay" : "arecord"} (pid ${proc.pid}) still there ${killWait} ms after SIGKILL (stuck in the driver): device lost`,
+      fatal: true,
+    });
+  }
+
+  /** Whether `p` settles within `ms` on the owner's clock. */
+  private async within(p: Promise<true>, ms: number): Promise<boolean> {
+    let timer: TimerHandle | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = this.owner.clock.setTimeout(() => resolve(false), ms);
+    });
+    const r = await Promise.race([p, late]);
     this.owner.clock.clearTimeout(timer);
+    return r;
   }
 }
 
@@ -261,7 +304,10 @@ export class AlsaSoundDevice extends Emitter implements ExtraAudioDevice {
     captureDropped: 0,
     restarts: 0,
   };
-  private state: "new" | "opening" | "open" | "closed" = "new";
+  /** `failed`: a direction gave up while open; both are stopped and open() may be called again. */
+  private state: "new" | "opening" | "open" | "failed" | "closed" = "new";
+  /** Stopping the other direction after one gave up; a new open() waits for it. */
+  private stopping: Promise<void> = Promise.resolve();
 
   constructor(bridge: ConferenceBridge, config: SoundDeviceConfig, options: AlsaDeviceOptions = {}) {
     super();
@@ -303,8 +349,17 @@ export class AlsaSoundDevice extends Emitter implements ExtraAudioDevice {
 
   async open(): Promise<void> {
     if (this.state === "closed") throw new Error("sound device closed");
-    if (this.state !== "new") throw new Error("sound device already opened");
+    if (this.state !== "new" && this.state !== "failed") throw new Error("sound device already opened");
+    const again = this.state === "failed";
     this.state = "opening";
+    if (again) {
+      await this.stopping;
+      this.playback?.reset();
+      this.capture?.reset();
+      this.capQueue.length = 0;
+      this.capHead = 0;
+      this.capBytes = 0;
+    }
     const started = await Promise.allSettled([this.playback?.start(), this.capture?.start()]);
     const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) {
@@ -320,8 +375,13 @@ export class AlsaSoundDevice extends Emitter implements ExtraAudioDevice {
         });
       }
       await Promise.all([this.playback?.stop(), this.capture?.stop()]);
-      this.state = "new";
+      if (this.state === "opening") this.state = again ? "failed" : "new";
       throw err;
+    }
+    if (this.state !== "opening") {
+      // close() came while opening
+      await Promise.all([this.playback?.stop(), this.capture?.stop()]);
+      throw new Error("sound device closed while opening");
     }
     this.state = "open";
   }
@@ -354,6 +414,19 @@ export class AlsaSoundDevice extends Emitter implements ExtraAudioDevice {
   fault(f: SoundDeviceFault): void {
     this.options.log?.(`sound device fault: ${f.message}`);
     this.emit("fault", f);
+  }
+
+  /**
+   * @internal A direction gave up while the device was open: the device is no longer open. The
+   * fault goes out first (a handset must stop using the device at once), then the other
+   * direction is stopped so a later open() starts both afresh.
+   */
+  gaveUp(f: SoundDeviceFault): void {
+    if (this.state === "open") this.state = "failed";
+    this.fault(f);
+    if (this.state !== "failed") return;
+    const other = f.direction === "playback" ? this.capture : this.playback;
+    this.stopping = Promise.all([this.stopping, other?.stop()]).then(() => undefined);
   }
 
   /** @internal */

@@ -280,3 +280,109 @@ test("a device process that dies is restarted and reported; past maxRestarts the
   s.bridge.tick(); // a dead direction is silent, not an exception in the bridge
   t.is(dev.stats().framesPlayed, 0);
 });
+
+/**
+ * An aplay stuck in the driver, as far as Node can tell: it may print its setup, then ignores
+ * end of input and SIGTERM, and after SIGKILL its stderr stays open (held by a child, here a
+ * `sleep` whose pid the script writes down so the test ends it), so no "close" ever comes, as
+ * with a process in uninterruptible sleep.
+ */
+async function stuckAplay(t: ExecutionContext, dir: string, setup: boolean): Promise<string> {
+  const script = join(dir, setup ? "stuck-aplay" : "silent-aplay");
+  const pids = join(dir, "holders");
+  await writeFile(
+    script,
+    `#!/bin/sh
+${setup ? 'echo "Its setup is:" >&2' : ""}
+trap '' TERM
+sleep 60 &
+echo $! >> "${pids}"
+exec sleep 60
+`,
+    { mode: 0o755 },
+  );
+  t.teardown(async () => {
+    const text = await readFile(pids, "utf8").catch(() => "");
+    for (const pid of text.split("\n").filter(Boolean)) {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+  return script;
+}
+
+/** Fails instead of hanging the run when `p` does not settle within `ms`. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} still waiting after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+test("an open that timed out on a device stuck in the driver fails within startTimeoutMs + killWaitMs, the device reported lost", async (t) => {
+  const s = await alsaSetup(t);
+  const aplay = await stuckAplay(t, s.dir, false);
+  const faults: SoundDeviceFault[] = [];
+  const dev = s.device(
+    { playbackDevice: "earpiece" },
+    { aplay, startTimeoutMs: 300, stopTimeoutMs: 5000, killWaitMs: 300 },
+  );
+  dev.on("fault", (f) => faults.push(f));
+  const began = Date.now();
+  await t.throwsAsync(within(dev.open(), 4000, "open()"), {
+    instanceOf: SoundDeviceError,
+    message: /no answer from the device within 300 ms/,
+  });
+  const took = Date.now() - began;
+  // No graceful stopTimeoutMs for a process already killed at start: 300 + 300 ms, plus a loaded machine.
+  t.true(took < 3000, `open() failed after ${took} ms`);
+  t.is(faults.length, 2);
+  t.regex(faults[1]?.message ?? "", /aplay \(pid \d+\) still there 300 ms after SIGKILL \(stuck in the driver\): device lost/);
+  t.true(faults[1]?.fatal);
+  t.deepEqual(dev.processIds(), {}, "the stuck process is let go");
+});
+
+test("close() of a device whose process is stuck in the driver returns after stopTimeoutMs + killWaitMs", async (t) => {
+  const s = await alsaSetup(t);
+  const aplay = await stuckAplay(t, s.dir, true);
+  const faults: SoundDeviceFault[] = [];
+  const dev = s.device({ playbackDevice: "earpiece" }, { aplay, stopTimeoutMs: 200, killWaitMs: 300 });
+  dev.on("fault", (f) => faults.push(f));
+  await dev.open();
+  t.true(dev.isOpened());
+  await within(dev.close(), 4000, "close()");
+  t.is(faults.length, 1);
+  t.regex(faults[0]?.message ?? "", /still there 300 ms after SIGKILL \(stuck in the driver\): device lost/);
+});
+
+test("a device that gave up while open is no longer open, its other direction stops, and it opens again with restarts counted anew", async (t) => {
+  const s = await alsaSetup(t);
+  const faults: SoundDeviceFault[] = [];
+  const dev = s.device({ playbackDevice: "earpiece", captureDevice: "quietmic", maxRestarts: 0 });
+  dev.on("fault", (f) => faults.push(f));
+  await dev.open();
+  const capture = dev.processIds().capture as number;
+  process.kill(dev.processIds().playback as number, "SIGKILL");
+  await until("the fatal fault", () => faults.some((f) => f.fatal));
+  t.false(dev.isOpened(), "a device that gave up is not open");
+  t.regex(faults[0]?.message ?? "", /killed by SIGKILL; gave up after 0 restarts/);
+  await until("the capture process stopped", () => dev.processIds().capture === undefined);
+  t.throws(() => process.kill(capture, 0), { code: "ESRCH" }, "arecord has exited");
+  await dev.open();
+  t.true(dev.isOpened());
+  t.truthy(dev.processIds().playback);
+  t.truthy(dev.processIds().capture);
+  const tone = new BridgeToneGenerator(s.bridge);
+  tone.play([{ freq1: TONE_HZ, onMs: 1000, offMs: 0, levelDbm0: -10 }]);
+  tone.startTransmit(dev);
+  for (let i = 0; i < 10; i++) {
+    s.bridge.tick();
+    await tick();
+  }
+  t.is(dev.stats().framesPlayed, 10, "the port, still on the bridge, plays to the reopened device");
+  t.is(faults.length, 1);
+});
