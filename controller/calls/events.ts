@@ -47,6 +47,8 @@ export interface MonitorEnded {
   cause: "stopped" | "station-hung-up" | "station-unanswered" | "call-ended" | "failed";
   /** In plain English, for the audit trail and the live view. */
   reason: string;
+  /** Who stopped it (cause `stopped`). */
+  by?: string;
 }
 
 export interface CallEventMap {

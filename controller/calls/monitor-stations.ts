@@ -1,9 +1,10 @@
 /**
  * Monitoring stations: an officer's SIP phone or softphone, called by the controller when the
- * officer asks to monitor a call. The station is given as a SIP URI, or as the name of a
- * station account registered with the controller's registrar (`monitor-<name>`, password
- * derived from the SIP secret like a phone bank's). The controller places the call; when the
- * station answers, its audio port is attached to the call's bridge in the chosen mode.
+ * officer asks to monitor a call. The officer picks one of the stations an administrator set up
+ * (monitor-station-directory.ts): it must be enabled, serve the call's facility, and be
+ * registered with the controller's registrar under its own account; it is called at the address
+ * it registered from, never at an address given in the request. When the station answers, its
+ * audio port is attached to the call's bridge in the chosen mode.
  *
  * Lifecycle: `calling` (station rings, at most `answerTimeoutMs`) → `active` → ended, by the
  * API (`stop`), by the station hanging up, or by the call ending (its monitors end with it,
@@ -12,16 +13,18 @@
  */
 import type { Account, AudioMedia, Call, CallState } from "../../telephony/api.ts";
 import type { Clock, TimerHandle } from "../../telephony/clock.ts";
-import { sipUser } from "./call-manager.ts";
 import type { CallEventBus, LiveCall, MonitorEnded } from "./events.ts";
 import type { MonitorHandle, MonitorMode, MonitorView } from "./monitor.ts";
+import type { MonitorStation } from "./monitor-station-directory.ts";
 
 /** Why a monitor request was refused; the API maps each kind to its HTTP status. */
 export type MonitorRefusal =
   | "no-call" // unknown or ended call
   | "not-monitorable" // privileged call
   | "not-connected" // not yet accepted by the called party
-  | "unknown-station" // no such registered station
+  | "unknown-station" // no such station
+  | "station-not-allowed" // disabled, or not serving the call's facility
+  | "station-unregistered" // set up, but not registered with the controller now
   | "no-monitor"; // unknown monitor id
 
 export class MonitorError extends Error {
@@ -49,8 +52,10 @@ export interface MonitorStationDeps {
   account: Pick<Account, "makeCall">;
   /** The session of a call in progress. */
   session(callId: string): MonitorableCall | undefined;
-  /** The contact URI a registered station name is reached at, if it is registered now. */
-  registered(name: string): string | undefined;
+  /** The stations an administrator set up. */
+  stations: { get(id: string): MonitorStation | undefined };
+  /** The URI a station's account is reached at, if it is registered (and not revoked) now. */
+  registered(account: string): string | undefined;
   bus: CallEventBus;
   /** How long a station may ring before the monitor is given up (default 30 s). */
   answerTimeoutMs?: number;
@@ -60,22 +65,23 @@ export interface MonitorStationDeps {
 export interface MonitorRequest {
   callId: string;
   mode: MonitorMode;
-  station: string;
+  stationId: string;
+  /** The monitor's id, when the caller needs it before the station is called (the audit). */
+  monitorId?: string;
   by: { userId: string; username: string };
 }
 
 interface Monitor {
   view: MonitorView;
   callId: string;
+  /** Kept from the start, so the end is audited under the call's facility even after it. */
+  facilityId: string;
   startedById: string;
   leg: Call;
   handle: MonitorHandle | undefined;
   ringTimer: TimerHandle | undefined;
   ended: boolean;
 }
-
-/** Registered monitoring-station accounts are named `monitor-…` (lower case, digits, dashes). */
-export const MONITOR_STATION_NAME = /^monitor-[a-z0-9][a-z0-9-]{0,39}$/;
 
 const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
 
@@ -87,35 +93,48 @@ export class MonitorStations {
     this.deps = deps;
   }
 
-  /** The SIP URI a station is reached at: a URI as given, or a registered station's contact. */
-  stationUri(station: string): string {
-    if (/^sips?:/i.test(station)) return station;
-    const contact = MONITOR_STATION_NAME.test(station) ? this.deps.registered(station) : undefined;
-    if (!contact) throw new MonitorError("unknown-station", `monitoring station ${station} is not registered`);
-    return contact;
+  /**
+   * Checks that the station may be used for the call (set up, enabled, serving the call's
+   * facility, registered now) and returns the station and the URI it is reached at.
+   */
+  check(callId: string, stationId: string): { station: MonitorStation; uri: string; call: MonitorableCall } {
+    const call = this.callable(callId);
+    const station = this.deps.stations.get(stationId);
+    if (!station) throw new MonitorError("unknown-station", "no such monitoring station");
+    if (!station.enabled)
+      throw new MonitorError("station-not-allowed", `monitoring station ${station.name} is disabled`);
+    if (!station.facilityIds.includes(call.live.facilityId)) {
+      throw new MonitorError("station-not-allowed", `monitoring station ${station.name} does not serve this facility`);
+    }
+    const uri = this.deps.registered(station.account);
+    if (!uri) throw new MonitorError("station-unregistered", `monitoring station ${station.name} is not registered`);
+    return { station, uri, call };
   }
 
   /** Calls the station; the monitor is attached when it answers. Returns it in state `calling`. */
   start(req: MonitorRequest): MonitorView {
-    const s = this.callable(req.callId);
-    const uri = this.stationUri(req.station);
+    const { station, uri, call: s } = this.check(req.callId, req.stationId);
     let leg: Call;
     try {
       leg = this.deps.account.makeCall(uri, { headers: { Subject: "Call monitoring" } });
     } catch (err) {
-      // A URI the SIP stack cannot call (malformed, unknown scheme) is the request's fault.
-      throw new MonitorError("unknown-station", `monitoring station ${req.station} cannot be called: ${String(err)}`);
+      throw new MonitorError(
+        "station-unregistered",
+        `monitoring station ${station.name} cannot be called: ${String(err)}`,
+      );
     }
     const m: Monitor = {
       view: {
-        monitorId: this.deps.newId(),
+        monitorId: req.monitorId ?? this.deps.newId(),
         mode: req.mode,
-        station: req.station,
+        stationId: station.id,
+        station: station.name,
         startedBy: req.by.username,
         startedAt: this.deps.clock.now(),
         state: "calling",
       },
       callId: req.callId,
+      facilityId: s.live.facilityId,
       startedById: req.by.userId,
       leg,
       handle: undefined,
@@ -126,11 +145,12 @@ export class MonitorStations {
     if (!mons) {
       mons = new Map();
       this.byCall.set(req.callId, mons);
-      // The call's end ends its monitors, before its record closes.
+      // The call's end ends its monitors, before its record closes, and forgets the call.
       s.onCleanup(() => {
         for (const other of [...(this.byCall.get(req.callId)?.values() ?? [])]) {
           this.end(other, "call-ended", "The monitored call ended");
         }
+        this.byCall.delete(req.callId);
       });
     }
     mons.set(m.view.monitorId, m);
@@ -165,11 +185,29 @@ export class MonitorStations {
   }
 
   /** Ends a monitor at an officer's request; hangs up the station. */
-  stop(callId: string, monitorId: string): MonitorView {
+  stop(callId: string, monitorId: string, by?: string): MonitorView {
     const m = this.find(callId, monitorId);
     const view = { ...m.view };
-    this.end(m, "stopped", "Stopped by an officer");
+    this.end(m, "stopped", by ? `Stopped by ${by}` : "Stopped by an officer", by);
     return view;
+  }
+
+  /** Ends every monitor on a station (disabled, or its credential reset). */
+  endStation(stationId: string, reason: string): number {
+    let n = 0;
+    for (const mons of [...this.byCall.values()]) {
+      for (const m of [...mons.values()]) {
+        if (m.view.stationId !== stationId) continue;
+        this.end(m, "failed", reason);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Calls with monitor bookkeeping (for tests of its cleanup). */
+  get trackedCalls(): number {
+    return this.byCall.size;
   }
 
   /** The monitors of a call (as the live view shows them). */
@@ -234,7 +272,7 @@ export class MonitorStations {
     this.publish(m.callId);
   }
 
-  private end(m: Monitor, cause: MonitorEnded["cause"], reason: string): void {
+  private end(m: Monitor, cause: MonitorEnded["cause"], reason: string, by?: string): void {
     if (m.ended) return;
     m.ended = true;
     if (m.ringTimer) this.deps.clock.clearTimeout(m.ringTimer);
@@ -247,16 +285,16 @@ export class MonitorStations {
     const mons = this.byCall.get(m.callId);
     mons?.delete(m.view.monitorId);
     const s = this.deps.session(m.callId);
-    const live = s?.live;
     if (mons && mons.size === 0 && (!s || s.ended)) this.byCall.delete(m.callId);
     this.publish(m.callId);
     this.deps.bus.emit("monitor.ended", {
       callId: m.callId,
-      facilityId: live?.facilityId ?? "",
+      facilityId: m.facilityId,
       monitor: { ...m.view },
       startedById: m.startedById,
       cause,
       reason,
+      ...(by ? { by } : {}),
     });
   }
 
@@ -264,10 +302,4 @@ export class MonitorStations {
     // Kept current on an ended call too, so its last snapshot shows no monitor left.
     this.deps.session(callId)?.publishMonitors(this.list(callId));
   }
-}
-
-/** The station name of a registration's address of record, if it is a monitoring station. */
-export function monitorStationOf(aor: string): string | undefined {
-  const user = sipUser(aor.includes("@") ? aor : "");
-  return user && MONITOR_STATION_NAME.test(user) ? user : undefined;
 }

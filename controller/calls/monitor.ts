@@ -20,7 +20,8 @@ export type MonitorMode = (typeof MonitorModes)[number];
 export interface MonitorView {
   monitorId: string;
   mode: MonitorMode;
-  /** The station as the officer gave it: a registered station's name or a SIP URI. */
+  /** The monitoring station (monitor-station-directory.ts) and its name. */
+  stationId: string;
   station: string;
   /** Who started it (user name). */
   startedBy: string;
@@ -51,6 +52,8 @@ export class CallMonitors {
   private readonly beepIntervalMs: number;
   private readonly attached = new Map<AudioMedia, MonitorMode>();
   private beep: { tone: ToneGenerator; stop: () => void } | undefined;
+  /** One tone generator per call, reused by each beep period (the bridge keeps it until the call ends). */
+  private toneGen: ToneGenerator | undefined;
   /** The call's two ports, taken once: they must still be reachable to unwire after the legs hang up. */
   private parties: { inmate: AudioMedia; called: AudioMedia } | undefined;
 
@@ -115,7 +118,8 @@ export class CallMonitors {
     const wanted = [...this.attached.values()].includes("beep");
     const { inmate, called } = this.ports();
     if (wanted && !this.beep) {
-      const tone = this.legs.tone();
+      this.toneGen ??= this.legs.tone();
+      const tone = this.toneGen;
       tone.startTransmit(inmate);
       tone.startTransmit(called);
       // First beep at once, so both parties know from the moment monitoring begins.

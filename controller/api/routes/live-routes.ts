@@ -19,6 +19,7 @@ import { principalOf } from "../plugins/auth.ts";
 import { errorResponses, IdParams } from "../schemas/common.ts";
 import { TerminateGroupBody } from "../schemas/domain.ts";
 import { type LiveMonitorControl, monitorRoutes } from "./monitor-routes.ts";
+import { type MonitorStationAdmin, monitorStationRoutes } from "./monitor-station-routes.ts";
 
 /** What the live routes need from the call manager (controller/calls/call-manager.ts). */
 export interface LiveCallControl {
@@ -47,6 +48,8 @@ export interface LiveDeps {
   banks?: BankHealthSource;
   /** Monitoring stations (controller/calls/monitor-stations.ts); without them, no monitor routes. */
   monitors?: LiveMonitorControl;
+  /** The stations administrators set up (controller/calls/monitor-station-directory.ts). */
+  stations?: MonitorStationAdmin;
 }
 
 /** The live feed's messages, one JSON object per change. */
@@ -55,16 +58,32 @@ export type LiveFeedMessage =
   | { type: "call"; call: LiveCall }
   | { type: "ended"; call: LiveCall; ending: string }
   | { type: "denied"; call: LiveCall; reason: string }
-  /** A monitor ended without the viewer asking (station hung up or did not answer, call ended). */
-  | { type: "monitor-ended"; callId: string; monitor: LiveCall["monitors"][number]; cause: string; reason: string };
+  /** A monitor ended: stopped (by `by`), station hung up or did not answer, call ended. */
+  | {
+      type: "monitor-ended";
+      callId: string;
+      monitor: LiveCall["monitors"][number];
+      cause: string;
+      reason: string;
+      by?: string;
+    };
 
 const viewPerms = [P.menuLiveCalls, P.menuDashboard];
 
 export async function liveRoutes(app: FastifyInstance, ctx: DomainContext & { live: LiveDeps }): Promise<void> {
-  const { calls, events, banks, monitors } = ctx.live;
+  const { calls, events, banks, monitors, stations } = ctx.live;
   if (monitors) await monitorRoutes(app, { ...ctx, monitor: { calls, monitors, events } });
+  if (stations) await monitorStationRoutes(app, { ...ctx, stations });
   const tags = ["live calls"];
   const visible = (p: Principal) => (c: LiveCall) => canSeeFacility(p, c.facilityId);
+  /**
+   * Monitoring is covert: who is listening, from where, is shown only to users who may monitor
+   * (`action.monitor`); everyone else sees the call with no monitors.
+   */
+  const shown =
+    (p: Principal) =>
+    <C extends LiveCall>(c: C): C =>
+      p.permissions.has(P.actionMonitor) || c.monitors.length === 0 ? c : { ...c, monitors: [] };
 
   app.get(
     "/live-calls",
@@ -72,7 +91,10 @@ export async function liveRoutes(app: FastifyInstance, ctx: DomainContext & { li
       config: { access: { permission: viewPerms } },
       schema: { tags, summary: "Calls in progress the caller may see", response: errorResponses },
     },
-    async (request) => calls.live(visible(principalOf(request))),
+    async (request) => {
+      const p = principalOf(request);
+      return calls.live(visible(p)).map(shown(p));
+    },
   );
 
   app.post<{ Params: IdParams }>(
@@ -143,7 +165,7 @@ export async function liveRoutes(app: FastifyInstance, ctx: DomainContext & { li
     },
     async (request) => {
       const p = principalOf(request);
-      const live = calls.live(visible(p));
+      const live = calls.live(visible(p)).map(shown(p));
       const perUnit = new Map<string, { facilityId: string; housingUnitId: string; inUse: number }>();
       for (const c of live) {
         const key = `${c.facilityId}/${c.housingUnitId}`;
@@ -180,20 +202,33 @@ export async function liveRoutes(app: FastifyInstance, ctx: DomainContext & { li
     (socket, request) => {
       const p = principalOf(request);
       const see = visible(p);
+      const show = shown(p);
+      const mayMonitor = p.permissions.has(P.actionMonitor);
       const send = (m: LiveFeedMessage) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
       };
-      send({ type: "snapshot", calls: calls.live(see) });
+      send({ type: "snapshot", calls: calls.live(see).map(show) });
       const offs = [
-        events.on("call.started", (c) => see(c) && send({ type: "call", call: c })),
-        events.on("call.updated", (c) => see(c) && send({ type: "call", call: c })),
-        events.on("call.ended", (c) => see(c) && send({ type: "ended", call: c, ending: c.ending })),
-        events.on("call.denied", (d) => see(d.call) && send({ type: "denied", call: d.call, reason: d.reason.en })),
+        events.on("call.started", (c) => see(c) && send({ type: "call", call: show(c) })),
+        events.on("call.updated", (c) => see(c) && send({ type: "call", call: show(c) })),
+        events.on("call.ended", (c) => see(c) && send({ type: "ended", call: show(c), ending: c.ending })),
+        events.on(
+          "call.denied",
+          (d) => see(d.call) && send({ type: "denied", call: show(d.call), reason: d.reason.en }),
+        ),
         events.on(
           "monitor.ended",
           (e) =>
+            mayMonitor &&
             canSeeFacility(p, e.facilityId) &&
-            send({ type: "monitor-ended", callId: e.callId, monitor: e.monitor, cause: e.cause, reason: e.reason }),
+            send({
+              type: "monitor-ended",
+              callId: e.callId,
+              monitor: e.monitor,
+              cause: e.cause,
+              reason: e.reason,
+              ...(e.by ? { by: e.by } : {}),
+            }),
         ),
       ];
       const stop = () => {

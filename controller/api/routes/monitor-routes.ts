@@ -1,7 +1,7 @@
 /**
  * Live monitoring of a call in progress (spec "Monitoring Requirements"): an officer asks the
- * controller to call a monitoring station (their SIP phone or softphone) and attach it to the
- * call, silently, with a periodic beep both parties hear, or barging in; the mode can be
+ * controller to call one of the monitoring stations an administrator set up for the call's
+ * facility (monitor-station-routes.ts) and attach it to the call, silently, with a periodic beep both parties hear, or barging in; the mode can be
  * changed and the monitor stopped. Several monitors may be on one call.
  *
  * Authorization, checked here on the server: `action.monitor` for any monitor, and
@@ -9,8 +9,10 @@
  * one of the caller's facilities (another facility's call reads as not found, like the other
  * live-call routes). Privileged calls are refused. Every start, mode change and stop (and every
  * refusal) is written to the audit trail, and so is every end nobody asked for (station hung
- * up, call ended), under the officer who started the monitor.
+ * up, call ended), under the officer who started the monitor. A start or mode change is
+ * written before it takes effect: if the trail cannot be written, nobody listens unrecorded.
  */
+import { randomUUID } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Permissions as P } from "../../access/permissions.ts";
@@ -27,9 +29,11 @@ import { ChangeMonitorBody, MonitorParams, MonitorViewSchema, StartMonitorBody }
 
 /** What the monitor routes need from the monitoring stations (controller/calls/monitor-stations.ts). */
 export interface LiveMonitorControl {
+  /** Refuses (MonitorError) a station that may not be used for the call; returns its name. */
+  check(callId: string, stationId: string): { station: { name: string } };
   start(req: MonitorRequest): MonitorView;
   setMode(callId: string, monitorId: string, mode: MonitorMode): MonitorView;
-  stop(callId: string, monitorId: string): MonitorView;
+  stop(callId: string, monitorId: string, by?: string): MonitorView;
   list(callId: string): MonitorView[];
 }
 
@@ -55,13 +59,19 @@ function apiErrorOf(err: unknown): unknown {
     case "not-connected":
       return conflict("The call can be monitored once the called party has accepted it.");
     case "unknown-station":
+      return notFound("monitoring station");
+    case "station-not-allowed":
+      return new ApiError(422, ErrorCodes.stationUnavailable, `${capitalized(err.message)}.`);
+    case "station-unregistered":
       return new ApiError(
         422,
         ErrorCodes.stationUnavailable,
-        `${err.message}: give its SIP URI, or register the station first.`,
+        `${capitalized(err.message)}: the station's phone must be on and registered with the controller.`,
       );
   }
 }
+
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export async function monitorRoutes(app: FastifyInstance, ctx: DomainContext & { monitor: MonitorRouteDeps }) {
   const { calls, monitors, events } = ctx.monitor;
@@ -124,31 +134,46 @@ export async function monitorRoutes(app: FastifyInstance, ctx: DomainContext & {
     async (request, reply) => {
       const p = principalOf(request);
       const call = visibleCall(p, request.params.id);
-      const { mode, station } = request.body;
+      const { mode, stationId } = request.body;
       await mayUse(request, call, mode);
+      const refused = async (err: unknown, station: string | null) => {
+        const refusal = err instanceof MonitorError ? err.kind : "error";
+        await audit(ctx, request, "call.monitor-start", "call", call.callId, call.facilityId, null, {
+          mode,
+          stationId,
+          station,
+          refused: refusal,
+        });
+        return apiErrorOf(err);
+      };
+      let station: string;
+      try {
+        station = monitors.check(call.callId, stationId).station.name;
+      } catch (err) {
+        throw await refused(err, null);
+      }
+      // Written before the station is called: a monitor nobody could audit never starts.
+      const monitorId = randomUUID();
+      await audit(ctx, request, "call.monitor-start", "call", call.callId, call.facilityId, null, {
+        monitorId,
+        mode,
+        stationId,
+        station,
+        numberCalled: call.numberCalled ?? null,
+      });
       let monitor: MonitorView;
       try {
         monitor = monitors.start({
           callId: call.callId,
           mode,
-          station,
+          stationId,
+          monitorId,
           by: { userId: p.userId, username: p.username },
         });
       } catch (err) {
-        const refusal = err instanceof MonitorError ? err.kind : "error";
-        await audit(ctx, request, "call.monitor-start", "call", call.callId, call.facilityId, null, {
-          mode,
-          station,
-          refused: refusal,
-        });
-        throw apiErrorOf(err);
+        // The call ended or the station went away while the start was being written.
+        throw await refused(err, station);
       }
-      await audit(ctx, request, "call.monitor-start", "call", call.callId, call.facilityId, null, {
-        monitorId: monitor.monitorId,
-        mode,
-        station,
-        numberCalled: call.numberCalled ?? null,
-      });
       return reply.code(202).send({ monitor });
     },
   );
@@ -170,12 +195,8 @@ export async function monitorRoutes(app: FastifyInstance, ctx: DomainContext & {
       const { mode } = request.body;
       await mayUse(request, call, mode);
       const before = monitors.list(call.callId).find((m) => m.monitorId === request.params.monitorId);
-      let monitor: MonitorView;
-      try {
-        monitor = monitors.setMode(call.callId, request.params.monitorId, mode);
-      } catch (err) {
-        throw apiErrorOf(err);
-      }
+      if (!before) throw notFound("monitor");
+      // Written before the change (barging in above all) takes effect.
       await audit(
         ctx,
         request,
@@ -183,10 +204,14 @@ export async function monitorRoutes(app: FastifyInstance, ctx: DomainContext & {
         "call",
         call.callId,
         call.facilityId,
-        { monitorId: monitor.monitorId, mode: before?.mode ?? null },
-        { monitorId: monitor.monitorId, mode, station: monitor.station },
+        { monitorId: before.monitorId, mode: before.mode },
+        { monitorId: before.monitorId, mode, station: before.station },
       );
-      return { monitor };
+      try {
+        return { monitor: monitors.setMode(call.callId, request.params.monitorId, mode) };
+      } catch (err) {
+        throw apiErrorOf(err);
+      }
     },
   );
 
@@ -205,7 +230,7 @@ export async function monitorRoutes(app: FastifyInstance, ctx: DomainContext & {
       const call = visibleCall(principalOf(request), request.params.id);
       let monitor: MonitorView;
       try {
-        monitor = monitors.stop(call.callId, request.params.monitorId);
+        monitor = monitors.stop(call.callId, request.params.monitorId, principalOf(request).username);
       } catch (err) {
         throw apiErrorOf(err);
       }

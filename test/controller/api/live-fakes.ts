@@ -68,17 +68,29 @@ export class FakeCalls implements LiveCallControl {
   }
 }
 
+/** A station as the stand-in knows it. */
+export interface FakeStation {
+  id: string;
+  name: string;
+  facilityIds: string[];
+  enabled: boolean;
+  registered: boolean;
+}
+
 /**
  * A stand-in for the monitoring stations over FakeCalls: refuses as the real one does
- * (unknown call, privileged, not connected, unregistered station name), "answers" each station
- * on the next tick, and publishes each call's monitors on the bus.
+ * (unknown call, privileged, not connected; unknown, disabled, other facility's or unregistered
+ * station), "answers" each station on the next tick, publishes each call's monitors on the bus,
+ * and announces every end (a stop too) as the real one does.
  */
 export class FakeMonitors implements LiveMonitorControl {
   private readonly fake: FakeCalls;
   private readonly byCall = new Map<string, MonitorView[]>();
   private next = 0;
-  /** Station names that count as registered. */
-  readonly registered = new Set<string>(["monitor-desk-1"]);
+  /** The stations an administrator set up. */
+  readonly stations = new Map<string, FakeStation>([
+    ["st-desk-1", { id: "st-desk-1", name: "Desk 1", facilityIds: ["demo-facility"], enabled: true, registered: true }],
+  ]);
   readonly requests: MonitorRequest[] = [];
 
   constructor(fake: FakeCalls) {
@@ -89,19 +101,29 @@ export class FakeMonitors implements LiveMonitorControl {
     });
   }
 
-  start(req: MonitorRequest): MonitorView {
-    const call = this.fake.calls.get(req.callId);
+  check(callId: string, stationId: string): { station: FakeStation } {
+    const call = this.fake.calls.get(callId);
     if (!call) throw new MonitorError("no-call", "no such call in progress");
     if (!call.monitorable) throw new MonitorError("not-monitorable", "privileged calls are never monitored");
     if (call.phase !== "connected") throw new MonitorError("not-connected", "not connected");
-    if (!/^sips?:/.test(req.station) && !this.registered.has(req.station)) {
-      throw new MonitorError("unknown-station", `monitoring station ${req.station} is not registered`);
+    const st = this.stations.get(stationId);
+    if (!st) throw new MonitorError("unknown-station", "no such monitoring station");
+    if (!st.enabled || !st.facilityIds.includes(call.facilityId)) {
+      throw new MonitorError("station-not-allowed", `monitoring station ${st.name} may not be used for this call`);
     }
+    if (!st.registered)
+      throw new MonitorError("station-unregistered", `monitoring station ${st.name} is not registered`);
+    return { station: st };
+  }
+
+  start(req: MonitorRequest): MonitorView {
+    const { station } = this.check(req.callId, req.stationId);
     this.requests.push(req);
     const m: MonitorView = {
-      monitorId: `mon-${++this.next}`,
+      monitorId: req.monitorId ?? `mon-${++this.next}`,
       mode: req.mode,
-      station: req.station,
+      stationId: station.id,
+      station: station.name,
       startedBy: req.by.username,
       startedAt: Date.now(),
       state: "calling",
@@ -123,13 +145,15 @@ export class FakeMonitors implements LiveMonitorControl {
     return { ...m };
   }
 
-  stop(callId: string, monitorId: string): MonitorView {
+  stop(callId: string, monitorId: string, by?: string): MonitorView {
     const m = this.find(callId, monitorId);
     this.byCall.set(
       callId,
       (this.byCall.get(callId) ?? []).filter((x) => x !== m),
     );
     this.publish(callId);
+    const call = this.fake.calls.get(callId);
+    if (call) this.ended(call, m, "stopped", by ? `Stopped by ${by}` : "Stopped by an officer", by);
     return { ...m };
   }
 
@@ -149,8 +173,8 @@ export class FakeMonitors implements LiveMonitorControl {
     if (call) this.ended(call, m, "station-hung-up", "The monitoring station hung up");
   }
 
-  private ended(call: LiveCall, m: MonitorView, cause: MonitorEnded["cause"], reason: string): void {
-    const req = this.requests.find((r) => r.callId === call.callId && r.station === m.station);
+  private ended(call: LiveCall, m: MonitorView, cause: MonitorEnded["cause"], reason: string, by?: string): void {
+    const req = this.requests.find((r) => r.callId === call.callId && r.stationId === m.stationId);
     this.fake.bus.emit("monitor.ended", {
       callId: call.callId,
       facilityId: call.facilityId,
@@ -158,6 +182,7 @@ export class FakeMonitors implements LiveMonitorControl {
       startedById: req?.by.userId ?? "",
       cause,
       reason,
+      ...(by ? { by } : {}),
     });
   }
 
