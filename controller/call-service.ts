@@ -13,11 +13,12 @@ import path from "node:path";
 import type { Account, Endpoint, Registration } from "../telephony/api.ts";
 import { type Clock, SystemClock } from "../telephony/clock.ts";
 import { createEndpoint } from "../telephony/ua/endpoint.ts";
-import { CallManager } from "./calls/call-manager.ts";
+import { CallManager, sipUser } from "./calls/call-manager.ts";
 import { DEFAULT_FLOW_CONFIG, type FlowConfig } from "./calls/call-session.ts";
 import { DomainCallPorts } from "./calls/domain-ports.ts";
 import { CallEventBus } from "./calls/events.ts";
-import { MONITOR_STATION_NAME, MonitorStations, monitorStationOf } from "./calls/monitor-stations.ts";
+import { MONITOR_STATION_ACCOUNT, MonitorStationDirectory } from "./calls/monitor-station-directory.ts";
+import { MonitorStations } from "./calls/monitor-stations.ts";
 import type { Bilingual, StationInfo } from "./calls/ports.ts";
 import { FileVault } from "./calls/vault.ts";
 import { SnapshotCache } from "./domain/load-snapshot.ts";
@@ -75,6 +76,10 @@ export interface CallService {
   readonly calls: CallManager;
   /** Officers' monitoring stations, called and attached to calls on request. */
   readonly monitors: MonitorStations;
+  /** The monitoring stations administrators set up (with their own SIP credentials). */
+  readonly stations: MonitorStationDirectory;
+  /** Whether a monitoring station's account is registered now (and not revoked). */
+  stationRegistered(account: string): boolean;
   readonly bus: CallEventBus;
   readonly ports: DomainCallPorts;
   readonly prompts: PromptLibrary;
@@ -104,11 +109,13 @@ export function bankPassword(secret: string, bankId: string): string {
 }
 
 /**
- * A monitoring station's SIP password (account `monitor-<name>`), derived the same way as a
- * phone bank's so no password table is kept: HMAC-SHA256(secret, "monitor-station:" + name).
+ * The URI a registered monitoring station is called at: the address its authenticated REGISTER
+ * came from, not the Contact it wrote, so a station's credential cannot point live audio at
+ * another host.
  */
-export function monitorStationPassword(secret: string, name: string): string {
-  return createHmac("sha256", secret).update(`monitor-station:${name}`).digest("base64url").slice(0, 24);
+export function stationCallUri(account: string, r: Registration): string {
+  const host = r.source.address.includes(":") ? `[${r.source.address}]` : r.source.address;
+  return `sip:${account}@${host}:${r.source.port}${r.source.transport === "udp" ? "" : `;transport=${r.source.transport}`}`;
 }
 
 export async function startCallService(opts: CallServiceOptions): Promise<CallService> {
@@ -170,12 +177,13 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
     ...(opts.sip.publicAddress ? { publicAddress: opts.sip.publicAddress } : {}),
   });
   const realm = opts.realm ?? "yardline";
-  endpoint.registrarStart(realm, (username) => {
+  // Monitoring stations register with their own credentials (only its digests are stored), so
+  // disabling a station or resetting its credential refuses it from then on.
+  const stations = await MonitorStationDirectory.open(ds, realm, clock);
+  endpoint.registrarStart(realm, (username, r) => {
     const station = ports.station(username);
     if (station) return { password: bankPassword(opts.sipSecret, station.bankId) };
-    return MONITOR_STATION_NAME.test(username)
-      ? { password: monitorStationPassword(opts.sipSecret, username) }
-      : undefined;
+    return MONITOR_STATION_ACCOUNT.test(username) ? stations.credential(username, r) : undefined;
   });
   const host = opts.sip.publicAddress ?? opts.sip.host;
   const handsets: Account = endpoint.accountCreate({ idUri: `sip:controller@${host}` });
@@ -208,17 +216,32 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
   // Monitoring stations are called from their own account; nothing may call in on it.
   const monitorAccount: Account = endpoint.accountCreate({ idUri: `sip:monitoring@${host}` });
   calls.refuseInbound(monitorAccount);
+  // Bindings a station made before it was disabled or its credential reset stay in the
+  // registrar until they expire; they are never called again.
+  const revokedBindings = new Set<string>();
+  const bindingKey = (r: Registration) => `${r.aor}|${r.contact}|${r.expiresAt}`;
+  const bindingsOf = (account: string) => endpoint.registrations().filter((r) => sipUser(r.aor) === account);
+  const stationUri = (account: string) => {
+    const r = bindingsOf(account)
+      .filter((b) => !revokedBindings.has(bindingKey(b)))
+      .sort((a, b) => b.expiresAt - a.expiresAt)[0];
+    return r ? stationCallUri(account, r) : undefined;
+  };
   const monitors = new MonitorStations({
     clock,
     account: monitorAccount,
     session: (callId) => calls.session(callId),
-    registered: (name) =>
-      endpoint
-        .registrations()
-        .filter((r) => monitorStationOf(r.aor) === name)
-        .sort((a, b) => b.expiresAt - a.expiresAt)[0]?.contact,
+    stations,
+    registered: stationUri,
     bus,
     newId: () => randomUUID(),
+  });
+  const offRevoked = stations.onRevoked((station, why) => {
+    for (const r of bindingsOf(station.account)) revokedBindings.add(bindingKey(r));
+    monitors.endStation(
+      station.id,
+      why === "disabled" ? "The monitoring station was disabled" : "The monitoring station's credential was reset",
+    );
   });
   applyKillSwitches = () => {
     for (const live of calls.live()) {
@@ -234,6 +257,8 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
     sipPort,
     calls,
     monitors,
+    stations,
+    stationRegistered: (account) => stationUri(account) !== undefined,
     bus,
     ports,
     prompts,
@@ -242,6 +267,7 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
     recovered: { records, recordings },
     registrations: () => endpoint.registrations(),
     async stop() {
+      offRevoked();
       monitors.stopAll();
       await calls.stop();
       ports.stop();
