@@ -32,9 +32,27 @@ const alertApi = {
 const recDir = mkdtempSync(path.join(os.tmpdir(), "yl-rec-"));
 
 test.before(async () => {
+  monitors.stations.set("st-desk-9", {
+    id: "st-desk-9",
+    name: "Desk 9",
+    facilityIds: [facilityA],
+    enabled: true,
+    registered: false,
+  });
+  monitors.stations.set("st-north", {
+    id: "st-north",
+    name: "North desk",
+    facilityIds: ["north-facility"],
+    enabled: true,
+    registered: true,
+  });
   e = await startE2e({
     domain: true,
-    extra: () => ({ live: { calls, events: calls.bus, monitors }, recordings: { dir: recDir }, alerts: alertApi }),
+    extra: () => ({
+      live: { calls, events: calls.bus, monitors, stations: monitors.admin() },
+      recordings: { dir: recDir },
+      alerts: alertApi,
+    }),
   });
   for (const [i, id] of ["rec-1", "rec-2"].entries()) {
     await recordedCall(e.ds!, recDir, {
@@ -109,30 +127,39 @@ test.serial(
     const form = page.getByRole("form", { name: "Monitor call +12135550111" });
     await form.waitFor();
     t.is(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), "station");
-    await page.keyboard.type("monitor-desk-1");
+    // Only the stations set up for the call's facility are offered.
+    const picker = form.getByRole("combobox", { name: "Monitoring station" });
+    await picker.locator("option", { hasText: "Desk 1" }).waitFor({ state: "attached" });
+    t.deepEqual(await picker.locator("option").allTextContents(), ["Desk 1", "Desk 9 (not registered)"]);
+    await picker.selectOption("st-desk-1");
     await form.getByRole("radio", { name: "With beep" }).check();
-    await form.getByRole("textbox").press("Enter");
+    await form.getByRole("button", { name: "Call the station" }).press("Enter");
     const listed = table.getByTestId("monitor");
     await listed.getByText("Listening").waitFor();
-    t.regex((await listed.textContent()) ?? "", /monitor-desk-1/);
-    t.like(monitors.requests.at(-1), { callId: "mon-1", mode: "beep", station: "monitor-desk-1" });
+    t.regex((await listed.textContent()) ?? "", /Desk 1/);
+    t.like(monitors.requests.at(-1), { callId: "mon-1", mode: "beep", stationId: "st-desk-1" });
     t.is(await listed.getByRole("combobox").inputValue(), "beep");
     await screenshot(page, "live-calls-monitoring");
 
     // Change to barge-in, then stop.
-    await listed.getByRole("combobox", { name: "Change mode monitor-desk-1" }).selectOption("barge");
+    await listed.getByRole("combobox", { name: "Change mode Desk 1" }).selectOption("barge");
     await page.waitForFunction(
       () => document.querySelector<HTMLSelectElement>("[data-testid=monitor] select")?.value === "barge",
     );
     t.is(monitors.list("mon-1")[0]?.mode, "barge");
-    await listed.getByRole("button", { name: "Stop monitor-desk-1" }).click();
+    await listed.getByRole("button", { name: "Stop Desk 1" }).click();
     await listed.waitFor({ state: "detached" });
     t.deepEqual(monitors.list("mon-1"), []);
+    // A stop is told as a stop, never as a station that could not be connected.
+    const ends = page.getByTestId("monitor-ends");
+    await ends.getByText(`Monitoring on Desk 1 stopped by ${adminName}`).waitFor();
+    t.notRegex((await ends.textContent()) ?? "", /could not be connected/);
 
     // The station is remembered for the next monitor; a refusal is shown in words.
     await page.getByRole("button", { name: "Monitor +12135550111" }).click();
-    t.is(await form.getByRole("textbox").inputValue(), "monitor-desk-1");
-    await form.getByRole("textbox").fill("monitor-desk-9");
+    await picker.locator("option", { hasText: "Desk 1" }).waitFor({ state: "attached" });
+    t.is(await picker.inputValue(), "st-desk-1");
+    await picker.selectOption("st-desk-9");
     await form.getByRole("button", { name: "Call the station" }).click();
     await page
       .getByRole("alert")

@@ -1,7 +1,7 @@
 import { useSignal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useRef } from "preact/hooks";
-import type { StartMonitorBody } from "../../controller/api/schemas/monitor.ts";
+import type { MonitorStationView, StartMonitorBody } from "../../controller/api/schemas/monitor.ts";
 import type { LiveCall } from "../../controller/calls/events.ts";
 import type { MonitorMode, MonitorView } from "../../controller/calls/monitor.ts";
 import "./live-calls-page.css";
@@ -135,7 +135,12 @@ export function LiveCallsPage() {
         <ul class="notice monitor-ends" aria-live="polite" data-testid="monitor-ends">
           {live.monitorEnds.value.map((e) => (
             <li key={e.monitor.monitorId}>
-              {t("monitorEnded", { station: e.monitor.station, reason: t(END_REASON[e.cause] ?? "monitorEndFailed") })}
+              {e.cause === "stopped"
+                ? t("monitorStoppedBy", { station: e.monitor.station, user: e.by ?? e.monitor.startedBy })
+                : t("monitorEnded", {
+                    station: e.monitor.station,
+                    reason: t(END_REASON[e.cause] ?? "monitorEndFailed"),
+                  })}
             </li>
           ))}
         </ul>
@@ -170,24 +175,34 @@ const END_REASON: Record<string, "monitorEndStationHungUp" | "monitorEndStationU
   "station-unanswered": "monitorEndStationUnanswered",
   "call-ended": "monitorEndCallEnded",
 };
-/** The station the officer used last, offered again (this browser only). */
+/** The station the officer used last, offered again when it serves the call (this browser only). */
 const STATION_KEY = "yl.monitorStation";
 
 /**
  * A call's monitors (each with its mode and a stop button) and the form that starts one: the
- * controller calls the station given and attaches it when it answers.
+ * controller calls the station picked (one set up for the call's facility) and attaches it
+ * when it answers.
  */
 function MonitorControls(props: { call: LiveCall; canBarge: boolean; onError: (message: string | null) => void }) {
   const { api } = useApp();
   const c = props.call;
   const open = useSignal(false);
   const station = useSignal(localStorage.getItem(STATION_KEY) ?? "");
+  const stations = useSignal<MonitorStationView[] | null>(null);
   const mode = useSignal<MonitorMode>("silent");
   const busy = useSignal(false);
   // The Monitor button the officer pressed is replaced by the form: keyboard focus follows it.
-  const stationInput = useRef<HTMLInputElement>(null);
+  const stationInput = useRef<HTMLSelectElement>(null);
   useEffect(() => {
-    if (open.value) stationInput.current?.focus();
+    if (!open.value) return;
+    stationInput.current?.focus();
+    void api
+      .get<MonitorStationView[]>("/monitor-stations", { facilityId: c.facilityId })
+      .then((list) => {
+        stations.value = list.filter((s) => s.enabled);
+        if (!stations.value.some((s) => s.id === station.value)) station.value = stations.value[0]?.id ?? "";
+      })
+      .catch((err) => props.onError(errorText(err)));
   }, [open.value]);
   const modes: MonitorMode[] = props.canBarge ? ["silent", "beep", "barge"] : ["silent", "beep"];
   const base = `/live-calls/${encodeURIComponent(c.callId)}/monitors`;
@@ -255,26 +270,32 @@ function MonitorControls(props: { call: LiveCall; canBarge: boolean; onError: (m
           aria-label={`${t("monitorCall")} ${who}`}
           onSubmit={(e) => {
             e.preventDefault();
-            const body: StartMonitorBody = { mode: mode.value, station: station.value.trim() };
+            const body: StartMonitorBody = { mode: mode.value, stationId: station.value };
             void run(async () => {
               await api.post(base, body);
-              localStorage.setItem(STATION_KEY, body.station);
+              localStorage.setItem(STATION_KEY, body.stationId);
               open.value = false;
             });
           }}
         >
           <label>
             {t("monitorStation")}
-            <input
+            <select
               name="station"
               required
               ref={stationInput}
               value={station.value}
-              placeholder="monitor-control-room"
               title={t("monitorStationHint")}
-              onInput={(e) => (station.value = e.currentTarget.value)}
-            />
+              onChange={(e) => (station.value = e.currentTarget.value)}
+            >
+              {(stations.value ?? []).map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.registered === false ? `${s.name} (${t("monitorStationOffline")})` : s.name}
+                </option>
+              ))}
+            </select>
           </label>
+          {stations.value?.length === 0 && <p class="hint">{t("monitorNoStations")}</p>}
           <fieldset>
             <legend>{t("monitorMode")}</legend>
             {modes.map((x) => (

@@ -36,7 +36,9 @@ export function createLiveStore() {
   const connected = signal(false);
   const raisedCount = signal(0);
   /** Monitors that ended without the viewer asking (station hung up, call ended), newest first. */
-  const monitorEnds = signal<Array<{ callId: string; monitor: MonitorView; cause: string; reason: string }>>([]);
+  const monitorEnds = signal<
+    Array<{ callId: string; monitor: MonitorView; cause: string; reason: string; by?: string }>
+  >([]);
   const sockets: WebSocket[] = [];
 
   function connectCalls() {
@@ -52,7 +54,7 @@ export function createLiveStore() {
       const m = JSON.parse(String(ev.data)) as LiveFeedMessage;
       if (m.type === "monitor-ended") {
         monitorEnds.value = [
-          { callId: m.callId, monitor: m.monitor, cause: m.cause, reason: m.reason },
+          { callId: m.callId, monitor: m.monitor, cause: m.cause, reason: m.reason, ...(m.by ? { by: m.by } : {}) },
           ...monitorEnds.value,
         ].slice(0, 5);
         return;

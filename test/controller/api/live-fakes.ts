@@ -5,6 +5,7 @@
  */
 import type { LiveCallControl } from "../../../controller/api/routes/live-routes.ts";
 import type { LiveMonitorControl } from "../../../controller/api/routes/monitor-routes.ts";
+import type { MonitorStationAdmin } from "../../../controller/api/routes/monitor-station-routes.ts";
 import { CallEventBus, type LiveCall, type MonitorEnded } from "../../../controller/calls/events.ts";
 import type { MonitorMode, MonitorView } from "../../../controller/calls/monitor.ts";
 import { MonitorError, type MonitorRequest } from "../../../controller/calls/monitor-stations.ts";
@@ -159,6 +160,37 @@ export class FakeMonitors implements LiveMonitorControl {
 
   list(callId: string): MonitorView[] {
     return (this.byCall.get(callId) ?? []).map((m) => ({ ...m }));
+  }
+
+  /** The stations as the administration routes list them (read only). */
+  admin(): MonitorStationAdmin {
+    const full = (s: FakeStation) => ({
+      ...s,
+      account: `monitor-${s.id}`,
+      credentialSetAt: 0,
+      createdAt: 0,
+      createdBy: "admin",
+      updatedAt: 0,
+      updatedBy: "admin",
+    });
+    const refuse = async (): Promise<never> => {
+      throw new Error("the stand-in's stations are read only");
+    };
+    return {
+      directory: {
+        realm: "yardline",
+        list: (scope) =>
+          [...this.stations.values()].filter((s) => !scope || s.facilityIds.some((f) => scope.has(f))).map(full),
+        get: (id) => {
+          const s = this.stations.get(id);
+          return s ? full(s) : undefined;
+        },
+        create: refuse,
+        update: refuse,
+        resetCredential: refuse,
+      },
+      registered: (account) => [...this.stations.values()].some((s) => `monitor-${s.id}` === account && s.registered),
+    };
   }
 
   /** The station hangs up. */
