@@ -16,6 +16,9 @@ import type { AudioMediaRecorder } from "../api.ts";
 import { type BridgePort, type ConferenceBridge, FRAME_SAMPLES } from "./bridge.ts";
 import { Emitter } from "./emitter.ts";
 import type { RecordingWriter } from "./recording-writer.ts";
+
+/** What the recorder needs of the writer (tests pass a fake that fails). */
+export type RecordingSink = Pick<RecordingWriter, "newFile" | "write" | "end">;
 import { WAV_HEADER_SIZE, writeWavHeader } from "./wav.ts";
 
 const open = promisify(openFile);
@@ -34,7 +37,7 @@ export class WavRecorder extends Emitter implements AudioMediaRecorder {
   readonly left: BridgePort;
   readonly right: BridgePort;
   private readonly bridge: ConferenceBridge;
-  private readonly writer: RecordingWriter;
+  private readonly writer: RecordingSink;
   /** The writer's name for this file, and the file. */
   private readonly id: number;
   private readonly fd: number;
@@ -57,7 +60,7 @@ export class WavRecorder extends Emitter implements AudioMediaRecorder {
   private closing: Promise<number> | undefined;
   private failure: Error | undefined;
 
-  private constructor(bridge: ConferenceBridge, file: string, writer: RecordingWriter, id: number, fd: number) {
+  private constructor(bridge: ConferenceBridge, file: string, writer: RecordingSink, id: number, fd: number) {
     super();
     this.bridge = bridge;
     this.file = file;
@@ -72,7 +75,7 @@ export class WavRecorder extends Emitter implements AudioMediaRecorder {
   }
 
   /** Creates the file (truncating it) with an empty header and puts the recorder on the bridge. */
-  static async open(bridge: ConferenceBridge, file: string, writer: RecordingWriter): Promise<WavRecorder> {
+  static async open(bridge: ConferenceBridge, file: string, writer: RecordingSink): Promise<WavRecorder> {
     const fd = await open(file, "w");
     const id = writer.newFile();
     const header = writeWavHeader(new Uint8Array(WAV_HEADER_SIZE), 0, CHANNELS);

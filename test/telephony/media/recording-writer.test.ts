@@ -2,6 +2,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
+import { ConferenceBridge } from "../../../telephony/media/bridge.ts";
+import { type RecordingSink, WavRecorder } from "../../../telephony/media/recorder.ts";
 import { RecordingWriter } from "../../../telephony/media/recording-writer.ts";
 
 function tmp(): string {
@@ -79,4 +81,32 @@ test("stop waits for the queued writes, then writes fail instead of being lost s
   const late = await write(w, file, fd, 0, bytes(1, 0x45));
   t.regex(late.error?.message ?? "", /stopped/);
   closeSync(fd);
+});
+
+test("a recording whose write fails reports it once, writes no more, and its close rejects", async (t) => {
+  const bridge = new ConferenceBridge();
+  const calls: string[] = [];
+  let failNext = false;
+  const sink: RecordingSink = {
+    newFile: () => 1,
+    write(_file, _fd, position, data, done) {
+      calls.push(`write ${position} ${data.length}`);
+      const fail = failNext;
+      queueMicrotask(() => done(fail ? new Error("recording write failed: ENOSPC") : undefined, null));
+    },
+    end(_file, _fd, done) {
+      calls.push("end");
+      queueMicrotask(done);
+    },
+  };
+  const rec = await WavRecorder.open(bridge, join(tmp(), "r.wav"), sink);
+  const failures: Error[] = [];
+  rec.on("failed", (e: Error) => failures.push(e));
+  failNext = true;
+  for (let i = 0; i < 25; i++) bridge.tick(); // 500 ms: one audio write, which fails
+  await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 75; i++) bridge.tick(); // more audio and header rewrites: none attempted
+  await t.throwsAsync(rec.close(), { message: /ENOSPC/ });
+  t.is(failures.length, 1);
+  t.deepEqual(calls, ["write 0 44", "write 44 16000", "end"]);
 });
