@@ -102,7 +102,14 @@ export class FirmwareDaemon {
   static async start(opts: DaemonOptions): Promise<FirmwareDaemon> {
     const journal = await Journal.open(opts.journalFile);
     const d = new FirmwareDaemon(opts, journal);
-    await d.init();
+    try {
+      await d.init();
+    } catch (err) {
+      // The watchdog is kicked from the start of init: a daemon that failed to start must not
+      // keep it quiet.
+      await d.stop().catch(() => undefined);
+      throw err;
+    }
     return d;
   }
 
@@ -113,6 +120,15 @@ export class FirmwareDaemon {
 
   private async init(): Promise<void> {
     const { board, clock } = this.opts;
+    // Opening the board armed the watchdog: kick it before anything else, and keep kicking
+    // while the rest starts (handsets' sound devices open beside this, see runtime.ts).
+    if (board.watchdog && board.description.watchdog) {
+      const wd = board.watchdog;
+      this.timers.push(
+        clock.setInterval(() => void wd.kick().catch(() => undefined), board.description.watchdog.kickMs),
+      );
+      await wd.kick();
+    }
     this.report({ type: "started", firmwareVersion: FIRMWARE_VERSION, board: board.description.name });
     const config = this.journal.config();
     const timing: Partial<SignalTiming> = {
@@ -176,13 +192,6 @@ export class FirmwareDaemon {
           error: (err) => this.fault(`handset ${io.id} input: ${(err as Error).message}`),
         }),
       );
-    }
-    if (board.watchdog && board.description.watchdog) {
-      const wd = board.watchdog;
-      this.timers.push(
-        clock.setInterval(() => void wd.kick().catch(() => undefined), board.description.watchdog.kickMs),
-      );
-      await wd.kick();
     }
     this.startHealth(config.healthIntervalMs ?? this.opts.healthIntervalMs ?? 30_000);
     this.timers.push(clock.setInterval(() => void this.checkHardware(), FirmwareDaemon.HARDWARE_CHECK_MS));

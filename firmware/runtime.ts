@@ -11,6 +11,7 @@ import type { Account, AudioMedia, AudioMediaRecorder, Call, Endpoint, ExtraAudi
 import { type Clock, SystemClock } from "../telephony/clock.ts";
 import { createEndpoint } from "../telephony/ua/endpoint.ts";
 import { type DaemonOptions, FirmwareDaemon } from "./daemon.ts";
+import { HandsetAudio } from "./handset-audio.ts";
 import type { Earpiece, HandsetLine } from "./line.ts";
 import { BridgeEarpiece, NoSipLine, SilentEarpiece, SipHandsetLine } from "./sip-line.ts";
 
@@ -50,6 +51,11 @@ export interface FirmwareRuntimeOptions {
   unavailablePrompt?: string;
   clock?: Clock;
   daemon?: Partial<DaemonOptions>;
+  /**
+   * How long after a handset's sound device failed to open, or died, it is tried again
+   * (default 30 s, SOUND_RETRY_MS).
+   */
+  soundRetryMs?: number;
   /** Replaces the endpoint factory (tests). */
   endpoint?: Endpoint;
   /** Sees every SIP call a handset places. */
@@ -68,12 +74,22 @@ export interface FirmwareRuntime {
   accounts: Map<string, Account>;
   /** Earpiece recordings on the sim board, per handset. */
   earpieceFiles: Map<string, string>;
-  /** Handset sound devices on real boards (ALSA), per handset, once opened. */
+  /** Handset sound devices on real boards (ALSA), per handset, open or not (`isOpened()`). */
   soundDevices: Map<string, ExtraAudioDevice>;
+  /** Each ALSA handset's line, in service only while its sound device is open. */
+  handsetAudio: Map<string, HandsetAudio>;
   stop(): Promise<void>;
 }
 
-/** Opens the board, the SIP endpoint and the audio paths, and starts the daemon. */
+/**
+ * Opens the board, the SIP endpoint and the audio paths, and starts the daemon.
+ *
+ * Opening the board arms the hardware watchdog, and the daemon is what kicks it, so nothing slow
+ * stands between the two: handsets' sound devices are opened all at once, beside the daemon's
+ * start, each bounded by its start timeout (and a stuck process by the kill wait), and a handset
+ * comes into service as its device opens (firmware/handset-audio.ts). startFirmware returns once
+ * every device has opened or failed its first attempt; failed ones are retried in the background.
+ */
 export async function startFirmware(o: FirmwareRuntimeOptions): Promise<FirmwareRuntime> {
   const clock = o.clock ?? new SystemClock();
   const description = o.boardDescription ?? describeBoard(o.board);
@@ -86,6 +102,7 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
   const soundDevices = new Map<string, ExtraAudioDevice>();
   /** Sound devices given up on (could not open, or died past their restarts), as board faults. */
   const audioFaults = new Map<string, string>();
+  const handsetAudio = new Map<string, HandsetAudio>();
   const lines = new Map<string, HandsetLine>();
   const earpieces = new Map<string, Earpiece>();
   let endpoint: Endpoint | undefined;
@@ -112,7 +129,8 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
       const audioDir = o.sim?.audioDir ?? join(process.cwd(), ".lab", "audio", o.boardId);
       const recorders: AudioMediaRecorder[] = [];
       cleanups.unshift(async () => {
-        for (const d of soundDevices.values()) await d.close().catch(() => undefined);
+        for (const a of handsetAudio.values()) a.stop();
+        await Promise.all([...soundDevices.values()].map((d) => d.close().catch(() => undefined)));
         for (const r of recorders) await r.close().catch(() => undefined);
       });
       for (const h of io.handsets) {
@@ -120,8 +138,12 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
         let earpiece: AudioMedia;
         let mic: AudioMedia | undefined;
         if (h.audio.kind === "alsa") {
-          const dev = await openHandsetSound(ep, h, audioFaults, o.log);
-          if (!dev) continue; // no audio path: the handset stays out of service (NoSipLine)
+          // Playback is the earpiece, capture the microphone (the same PCM unless the
+          // description names another for capture). Opened below, with the others.
+          const dev = ep.createExtraAudioDevice({
+            playbackDevice: h.audio.device,
+            captureDevice: h.audio.captureDevice ?? h.audio.device,
+          });
           soundDevices.set(h.id, dev);
           earpiece = dev;
           mic = dev;
@@ -149,18 +171,31 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
         accounts.set(h.id, account);
         if (sip.register !== false)
           account.register().catch((err: Error) => o.log?.(`${user}: register failed`, err.message));
-        lines.set(
-          h.id,
-          new SipHandsetLine({
-            account,
-            ringdownUri: sip.ringdownUri ?? `sip:ringdown@${sip.controller}`,
-            earpiece,
-            ...(mic ? { microphone: mic } : {}),
-            ...(o.onCall ? { onCall: (c: Call) => o.onCall?.(h.id, c) } : {}),
+        const sipLine = new SipHandsetLine({
+          account,
+          ringdownUri: sip.ringdownUri ?? `sip:ringdown@${sip.controller}`,
+          earpiece,
+          ...(mic ? { microphone: mic } : {}),
+          ...(o.onCall ? { onCall: (c: Call) => o.onCall?.(h.id, c) } : {}),
+          clock,
+          ...(o.log ? { log: o.log } : {}),
+        });
+        const dev = soundDevices.get(h.id);
+        if (dev) {
+          const audio = new HandsetAudio({
+            handset: h.id,
+            device: dev,
+            line: sipLine,
             clock,
+            faults: audioFaults,
+            ...(o.soundRetryMs !== undefined ? { retryMs: o.soundRetryMs } : {}),
             ...(o.log ? { log: o.log } : {}),
-          }),
-        );
+          });
+          handsetAudio.set(h.id, audio);
+          lines.set(h.id, audio);
+        } else {
+          lines.set(h.id, sipLine);
+        }
         const prompt = o.unavailablePrompt;
         earpieces.set(
           h.id,
@@ -174,6 +209,8 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
     }
     // The daemon sees sound-device faults beside the board's own (health, alerts).
     const board: BoardIo = { ...io, faults: () => [...io.faults(), ...audioFaults.values()] };
+    // All sound devices at once, while the daemon starts (and with it the watchdog's kicks).
+    const firstOpen = Promise.all([...handsetAudio.values()].map((a) => a.start()));
     const daemon = await FirmwareDaemon.start({
       board,
       boardId: o.boardId,
@@ -188,6 +225,7 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
       ...o.daemon,
     });
     cleanups.unshift(() => daemon.stop());
+    await firstOpen;
     let controlPort: number | undefined;
     if (sim && o.sim?.controlPort !== undefined) {
       const ctl = await startControlServer(sim, {
@@ -218,6 +256,7 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
       accounts,
       earpieceFiles,
       soundDevices,
+      handsetAudio,
       stop: async () => {
         for (const c of cleanups) await c().catch((err) => o.log?.("stop step failed", err));
       },
@@ -225,36 +264,5 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
   } catch (err) {
     for (const c of cleanups) await c().catch(() => undefined);
     throw err;
-  }
-}
-
-/**
- * Opens a handset's ALSA device: playback is the earpiece, capture the microphone (the same PCM
- * unless the description names another for capture). A device that cannot be opened, or that
- * dies past its restarts, is a board fault; a handset that never got its device keeps no SIP
- * line, so a lift is refused as "service unavailable" instead of placing a call nobody can hear.
- */
-async function openHandsetSound(
-  ep: Endpoint,
-  h: HandsetIo,
-  faults: Map<string, string>,
-  log: ((msg: string, data?: unknown) => void) | undefined,
-): Promise<ExtraAudioDevice | undefined> {
-  if (h.audio.kind !== "alsa") return undefined;
-  const dev = ep.createExtraAudioDevice({
-    playbackDevice: h.audio.device,
-    captureDevice: h.audio.captureDevice ?? h.audio.device,
-  });
-  dev.on("fault", (f) => {
-    if (f.fatal) faults.set(`${h.id} ${f.direction}`, `handset ${h.id} audio: ${f.message}`);
-    else log?.(`handset ${h.id} audio: ${f.message}`);
-  });
-  try {
-    await dev.open();
-    return dev;
-  } catch (err) {
-    log?.(`handset ${h.id}: no audio, out of service`, (err as Error).message);
-    await dev.close().catch(() => undefined);
-    return undefined;
   }
 }

@@ -101,9 +101,11 @@ pcm.handset1mic { type file slave.pcm { type null } file "${join(dir, "mic-copy.
     await mic?.close().catch(() => undefined);
   });
 
-  // h2's device does not exist: a board fault, no SIP account, the handset out of service.
-  t.deepEqual([...rt.soundDevices.keys()], ["h1"]);
-  t.false(rt.accounts.has("h2"));
+  // h2's device does not exist: a board fault, and its line is out of service (tried again later).
+  t.true(rt.soundDevices.get("h1")?.isOpened());
+  t.false(rt.soundDevices.get("h2")?.isOpened());
+  t.true(rt.handsetAudio.get("h1")?.available);
+  t.false(rt.handsetAudio.get("h2")?.available);
   const faults = rt.io.faults();
   t.true(
     faults.some((f) => /handset h2 audio: plughw:CARD=NoSuchHandset,DEV=0: ALSA playback device not opened/.test(f)),
@@ -117,8 +119,13 @@ pcm.handset1mic { type file slave.pcm { type null } file "${join(dir, "mic-copy.
     () => (banks.state("bank-alsa")?.faults ?? []).some((f) => f.startsWith("handset h2 audio:")),
     "h2's audio fault at the controller",
   );
+  // A lift of h2 places no call nobody could hear.
+  chips.setPhysical("gpiochip0", 1, 1);
+  await waitFor(() => rt.daemon.handsets.get("h2")?.state === "lockout", "h2 refused");
+  chips.setPhysical("gpiochip0", 1, 0);
   chips.setPhysical("gpiochip0", 0, 1); // lift h1
   await waitFor(() => incoming.length === 1, "the ringdown call");
+  t.regex(incoming[0]?.getInfo().remoteUri ?? "", /bank-alsa-h1@/, "the one call is h1's, none from h2");
   // The inmate speaks: 600 Hz, 100 ms at a time, at the pace a microphone gives it.
   const speech = Buffer.from(sine([600], 100, { levelDbm0: -10 }).buffer);
   let speaking = true;
