@@ -1,12 +1,13 @@
 /**
  * Startup of a real-board firmware whose eight handsets' sound devices do not answer: the
  * watchdog the board opened must be kicked while they are still opening, the eight are opened
- * at once (one start timeout in all, not eight), and a handset comes into service when its
- * device answers on a later retry. aplay and arecord here are stand-ins on PATH (this test file
+ * at once (one start timeout in all, not eight), a handset comes into service when its device
+ * answers on a later retry, and one whose adapter is pulled (aplay dies, restarts fail) leaves
+ * service with the fault and rejoins when it is plugged back in. aplay and arecord here are stand-ins on PATH (this test file
  * runs in its own process) that answer like alsa-utils once the "adapter" is plugged in.
  */
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import type { BoardDescription, HandsetDescription } from "../../board/descriptions/types.ts";
@@ -14,26 +15,33 @@ import { startFirmware } from "../../firmware/runtime.ts";
 import { FakeGpioChips } from "../board/drivers/libgpiod-fake.ts";
 import { tempDir, waitFor } from "./harness.ts";
 
-async function fakeAlsaUtils(dir: string): Promise<string> {
+async function fakeAlsaUtils(dir: string): Promise<{ plugged: string; gone: string }> {
   const plugged = join(dir, "plugged");
-  // Unplugged: hangs before configuring the PCM, as aplay does on a device that never answers.
+  const gone = join(dir, "gone");
   // Plugged: prints the setup `-v` shows, then plays stdin to nowhere / records nothing.
+  // Gone: fails at once as alsa-lib does on a card that has disappeared.
+  // Otherwise: hangs before configuring the PCM, as on a device that never answers.
   const body = (run: string) => `#!/bin/sh
 if [ -e "${plugged}" ]; then
   echo "Plug PCM: Its setup is:" >&2
   exec ${run}
+fi
+if [ -e "${gone}" ]; then
+  echo "ALSA lib pcm_hw.c:1829:(_snd_pcm_hw_open) Invalid value for card" >&2
+  echo "$(basename "$0"): main:830: audio open error: No such device" >&2
+  exit 1
 fi
 exec sleep 60
 `;
   await writeFile(join(dir, "aplay"), body("cat >/dev/null"), { mode: 0o755 });
   await writeFile(join(dir, "arecord"), body("sleep 60"), { mode: 0o755 });
   process.env.PATH = `${dir}:${process.env.PATH}`;
-  return plugged;
+  return { plugged, gone };
 }
 
-test("eight handsets' sound devices that do not answer hold up neither the watchdog nor startup, and come into service when they answer", async (t) => {
+test("eight handsets' sound devices that do not answer hold up neither the watchdog nor startup, come into service when they answer, and one pulled out and back in leaves and rejoins", async (t) => {
   const dir = await tempDir(t);
-  const plugged = await fakeAlsaUtils(dir);
+  const { plugged, gone } = await fakeAlsaUtils(dir);
   const watchdogFile = join(dir, "watchdog"); // a file standing in for the device node
   await writeFile(watchdogFile, "");
   const chips = new FakeGpioChips();
@@ -104,6 +112,28 @@ test("eight handsets' sound devices that do not answer hold up neither the watch
     "the faults clear",
   );
   for (const h of handsets) t.true(rt.soundDevices.get(h.id)?.isOpened());
+
+  // h3's adapter is pulled: its aplay dies, and each restart fails, until the device gives up.
+  await rm(plugged);
+  await writeFile(gone, "");
+  const h3 = rt.soundDevices.get("h3");
+  process.kill(h3?.processIds().playback as number, "SIGKILL");
+  await waitFor(() => !rt.handsetAudio.get("h3")?.available, "h3 out of service", 15_000);
+  t.false(h3?.isOpened());
+  t.true(
+    rt.io.faults().some((f) => /^handset h3 audio: .*audio open error: No such device; gave up after 3 restarts$/.test(f)),
+    rt.io.faults().join("\n"),
+  );
+  await waitFor(() => h3?.processIds().capture === undefined, "h3's arecord stopped too");
+  t.true(handsets.filter((h) => h.id !== "h3").every((h) => rt.handsetAudio.get(h.id)?.available), "the others stay");
+  await rm(gone);
+  await writeFile(plugged, ""); // plugged back in
+  await waitFor(() => rt.handsetAudio.get("h3")?.available === true, "h3 back in service", 15_000);
+  t.deepEqual(
+    rt.io.faults().filter((f) => f.includes("audio")),
+    [],
+  );
+  t.true(h3?.isOpened());
   await rt.stop();
   stop = undefined;
   t.true(readFileSync(watchdogFile, "utf8").endsWith("V"), "a clean stop disarms the watchdog");
