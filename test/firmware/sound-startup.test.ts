@@ -12,6 +12,7 @@ import { join } from "node:path";
 import test from "ava";
 import type { BoardDescription, HandsetDescription } from "../../board/descriptions/types.ts";
 import { startFirmware } from "../../firmware/runtime.ts";
+import type { AlsaSoundDevice } from "../../telephony/audio-device/alsa-device.ts";
 import { FakeGpioChips } from "../board/drivers/libgpiod-fake.ts";
 import { tempDir, waitFor } from "./harness.ts";
 
@@ -116,7 +117,7 @@ test("eight handsets' sound devices that do not answer hold up neither the watch
   // h3's adapter is pulled: its aplay dies, and each restart fails, until the device gives up.
   await rm(plugged);
   await writeFile(gone, "");
-  const h3 = rt.soundDevices.get("h3");
+  const h3 = rt.soundDevices.get("h3") as AlsaSoundDevice | undefined; // the endpoint's ALSA port
   process.kill(h3?.processIds().playback as number, "SIGKILL");
   await waitFor(() => !rt.handsetAudio.get("h3")?.available, "h3 out of service", 15_000);
   t.false(h3?.isOpened());
