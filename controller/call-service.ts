@@ -109,11 +109,14 @@ export function bankPassword(secret: string, bankId: string): string {
 }
 
 /**
- * The URI a registered monitoring station is called at: the address its authenticated REGISTER
- * came from, not the Contact it wrote, so a station's credential cannot point live audio at
- * another host.
+ * The URI a registered monitoring station is called at: its Contact when that names the host
+ * its authenticated REGISTER came from (a phone often listens on another port than it sends
+ * from), otherwise that source address itself; so a station's credential cannot point live
+ * audio at another host.
  */
 export function stationCallUri(account: string, r: Registration): string {
+  const contactHost = /^<?sips?:(?:[^@;>]*@)?(\[[^\]]+\]|[^:;>]+)/i.exec(r.contact)?.[1]?.replace(/^\[|\]$/g, "");
+  if (contactHost !== undefined && contactHost.toLowerCase() === r.source.address.toLowerCase()) return r.contact;
   const host = r.source.address.includes(":") ? `[${r.source.address}]` : r.source.address;
   return `sip:${account}@${host}:${r.source.port}${r.source.transport === "udp" ? "" : `;transport=${r.source.transport}`}`;
 }
