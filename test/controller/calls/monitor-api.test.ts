@@ -5,10 +5,8 @@
  * the audit trail under the investigator. Another facility's investigator cannot reach the call.
  */
 import test from "ava";
-import { monitorStationPassword } from "../../../controller/call-service.ts";
 import { DEMO_NUMBERS } from "../../../controller/domain/seed.ts";
 import type { Call } from "../../../telephony/api.ts";
-import { createEndpoint } from "../../../telephony/ua/endpoint.ts";
 import { until } from "../../telephony/ua/helpers.ts";
 import {
   adminName,
@@ -20,13 +18,18 @@ import {
   startDomainHarness,
 } from "../api/app-harness.ts";
 import { delay, startHarness } from "./harness.ts";
-import { answerAndPress, listen, national, sendTone } from "./monitor-helpers.ts";
+import { answerAndPress, listen, national, sendTone, setUpStation } from "./monitor-helpers.ts";
 
 test("an investigator monitors a real call through the API, barges in, and the station's hang-up is audited", async (t) => {
   const h = await startHarness({ beepIntervalSec: 0, brandingMaxSec: 0 });
   t.teardown(() => h.close());
   const api = await startDomainHarness(() => ({
-    live: { calls: h.svc.calls, events: h.svc.bus, monitors: h.svc.monitors },
+    live: {
+      calls: h.svc.calls,
+      events: h.svc.bus,
+      monitors: h.svc.monitors,
+      stations: { directory: h.svc.stations, registered: (a) => h.svc.stationRegistered(a) },
+    },
   }));
   t.teardown(() => api.close());
   const admin = await signIn(api.app, adminName, adminPassword);
@@ -41,21 +44,12 @@ test("an investigator monitors a real call through the API, barges in, and the s
     facilityIds: [facilityB],
   });
 
-  const stationEp = createEndpoint({ userAgent: "test monitoring station" });
+  const set = await setUpStation(h, "monitor-control-room", "Control room");
+  const stationEp = set.ep;
   t.teardown(() => stationEp.libDestroy());
-  await stationEp.transportCreate("udp", { host: "127.0.0.1", port: 0 });
-  const desk = stationEp.accountCreate({
-    idUri: "sip:monitor-control-room@127.0.0.1",
-    registrarUri: `sip:127.0.0.1:${h.svc.sipPort}`,
-    credentials: [
-      {
-        realm: "*",
-        username: "monitor-control-room",
-        password: monitorStationPassword("test-secret", "monitor-control-room"),
-      },
-    ],
-  });
-  t.true((await desk.register()).registered);
+  const desk = set.account;
+  const offered = (await invA.get("/api/monitor-stations")).json() as Array<{ id: string; registered: boolean }>;
+  t.like(offered, [{ id: set.station.id, registered: true }]);
   let station: Call | undefined;
   desk.on("incomingCall", (c) => {
     station = c;
@@ -66,7 +60,7 @@ test("an investigator monitors a real call through the API, barges in, and the s
   const handset = await h.lift();
   await handset.dialDtmf(`1${"1111"}#${national(DEMO_NUMBERS.family)}#`);
   const { callId } = await h.waitEvent("call.updated", (c) => c.phase === "connected");
-  const body = { mode: "silent", station: "monitor-control-room" };
+  const body = { mode: "silent", stationId: set.station.id };
 
   t.is((await invB.post(`/api/live-calls/${callId}/monitors`, body)).statusCode, 404);
   const started = await invA.post(`/api/live-calls/${callId}/monitors`, body);
@@ -77,7 +71,7 @@ test("an investigator monitors a real call through the API, barges in, and the s
       (c) => c.callId === callId,
     )?.monitors ?? [];
   for (let i = 0; i < 100 && (await monitorsOf())[0]?.state !== "active"; i++) await delay(100);
-  t.like((await monitorsOf())[0], { monitorId, state: "active", mode: "silent", station: "monitor-control-room" });
+  t.like((await monitorsOf())[0], { monitorId, state: "active", mode: "silent", station: "Control room" });
 
   const stops = [sendTone(stationEp, station!, 1800)];
   t.teardown(() => {

@@ -1,17 +1,17 @@
 /**
- * A real SIP phone as the monitoring station: baresip (auto-answer) is given by SIP URI and
- * barges in. What it heard is its sndfile dump (dump-*-dec.wav); what it said is a 1800 Hz WAV.
+ * A real SIP phone as the monitoring station: baresip (auto-answer), set up as a station of the
+ * demo facility, is registered with the controller under its own credential and barges in. What it heard is its sndfile dump (dump-*-dec.wav); what it said is a 1800 Hz WAV.
  * The inmate sends 1000 Hz and the called party 600 Hz.
  */
 import path from "node:path";
 import test from "ava";
 import type { MonitorEnded } from "../../../controller/calls/events.ts";
-import { DEMO_NUMBERS } from "../../../controller/domain/seed.ts";
+import { DEMO_FACILITY_ID, DEMO_NUMBERS } from "../../../controller/domain/seed.ts";
 import { presenceRatio, readWav, sine, writeWav } from "../../support/audio.ts";
 import { startBaresip } from "../../support/baresip.ts";
 import { peerPort, until } from "../../telephony/ua/helpers.ts";
 import { delay, startHarness } from "./harness.ts";
-import { answerAndPress, listen, national, sendTone } from "./monitor-helpers.ts";
+import { answerAndPress, listen, national, registerFor, sendTone } from "./monitor-helpers.ts";
 
 test("baresip answers as a monitoring station and barges in: both parties hear it, it hears both", async (t) => {
   const h = await startHarness({ beepIntervalSec: 0, brandingMaxSec: 0 });
@@ -19,14 +19,21 @@ test("baresip answers as a monitoring station and barges in: both parties hear i
   const party = answerAndPress(h, "1");
   const audioFile = path.join(h.dir, "station-1800hz.wav");
   writeWav(audioFile, sine([1800], 120_000, { levelDbm0: -12 }));
+  const { station: desk, password } = await h.svc.stations.create(
+    { name: "Officer desk", account: "monitor-officer", facilityIds: [DEMO_FACILITY_ID] },
+    "admin",
+  );
   const station = await startBaresip({
     sipPort: await peerPort(),
     ctrlPort: await peerPort(),
     rtpPort: await peerPort(10),
     audioFile,
-    user: "officer",
+    user: "monitor-officer",
   });
   t.teardown(() => station.stop());
+  // Registered for baresip from its host: baresip 1.0 cannot answer the SHA-256 challenge.
+  await registerFor(h, "monitor-officer", password, station.sipPort);
+  t.true(h.svc.stationRegistered("monitor-officer"));
   const ended: MonitorEnded[] = [];
   h.svc.bus.on("monitor.ended", (e) => void ended.push(e));
 
@@ -41,7 +48,7 @@ test("baresip answers as a monitoring station and barges in: both parties hear i
   const m = h.svc.monitors.start({
     callId: connected.callId,
     mode: "barge",
-    station: `sip:officer@127.0.0.1:${station.sipPort}`,
+    stationId: desk.id,
     by: { userId: "u-1", username: "officer.diaz" },
   });
   await until(
