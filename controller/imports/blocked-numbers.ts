@@ -183,16 +183,17 @@ export interface BatchedImportOptions {
  * lock synchronously, on its event loop: each batch holds the lock about this long (the batch
  * size follows the last batch's time)...
  */
-const lockHoldMs = 5;
+const lockHoldMs = 10;
 /**
  * ...then lets it go for at least this long, and no shorter than the batch held it. A waiting
  * writer does not queue: its busy handler sleeps and retries (1, 2, 5, 10, 15, 20, 25, 25, 25 ms,
  * then 50 and 100: SQLite's sqliteDefaultBusyCallback), so a pause no shorter than its 25 ms steps
  * is one it wakes in. On a busy machine the worker can be descheduled while it holds the lock,
- * which is why the hold is kept this short. Measured from the main thread during a 200,000-row
- * import at a load average of 8 to 15 on 2 cores (test/controller/imports/off-thread.test.ts):
- * 5,000-row batches, no pause: slowest write 233 ms; a 20 ms hold: 36 to 331 ms; 10 ms: 52 to
- * 223 ms; 5 ms: 24 to 138 ms.
+ * which is why the hold is kept short. Slowest main-thread write during a 200,000-row import at
+ * a load average of 8 to 15 on 2 cores (test/controller/imports/off-thread.test.ts, runs of each):
+ * 5,000-row batches, no pause: 233 ms; a 20 ms hold: 36 to 331 ms; 10 ms: 52 to 223 ms; 5 ms: 24
+ * to 230 ms, with the import taking about half again as long as at 10 ms. The worst cases are
+ * the scheduler's; 10 ms keeps the throughput.
  */
 const lockPauseMs = 25;
 const firstSqliteBatch = 1000;
@@ -243,10 +244,6 @@ export async function importBlockedNumbersInBatches(
         const held = performance.now() - began;
         report.written += part.length;
         opts.onProgress?.("writing", skipped + report.written, total);
-        // Checkpoint the batch now, here: SQLite checkpoints automatically in whichever
-        // connection's commit takes the WAL past 1,000 pages; left to itself that can be a small
-        // write on the main thread, which would copy this import's pages on its event loop.
-        if (sqlite) store.sqlite?.pragma("wal_checkpoint(PASSIVE)");
         if (sqlite && !last) {
           if (opts.batchSize === undefined)
             batch = Math.min(maxBatch, Math.max(100, Math.round((part.length * lockHoldMs) / Math.max(held, 1))));

@@ -23,6 +23,14 @@ export interface ImportStore extends BulkStore {
 const workerBusyTimeoutMs = 60_000;
 
 /**
+ * SQLite checkpoints the WAL in whichever connection's commit takes it past its threshold
+ * (1,000 pages by default); left to that, the commit could be a small write on the main thread,
+ * which would then copy the import's pages on its event loop. The worker's connection
+ * checkpoints at a quarter of that, so the WAL is copied back by the worker's own commits.
+ */
+const workerAutocheckpointPages = 250;
+
+/**
  * A connection of the worker's own. It does not migrate: the controller that started the
  * import opened the same database and brought it up to date first.
  */
@@ -30,6 +38,7 @@ export function openImportStore(cfg: StoreConfig): ImportStore & { close(): Prom
   if (cfg.kind === "sqlite") {
     const sqlite = openSqlite(cfg.file);
     sqlite.pragma(`busy_timeout = ${workerBusyTimeoutMs}`);
+    sqlite.pragma(`wal_autocheckpoint = ${workerAutocheckpointPages}`);
     const raw = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
     return {
       db: (raw as Kysely<DomainDb>).withPlugin(new CamelCasePlugin()),

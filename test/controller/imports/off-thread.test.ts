@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import test from "ava";
 import type { ImportJobView } from "../../../controller/api/schemas/domain.ts";
 import { DomainError } from "../../../controller/domain/errors.ts";
@@ -13,11 +13,14 @@ import { adminName, adminPassword, facilityA, signIn, startDomainHarness } from 
 import { buildFixture, openSqlite, T0 } from "../store/fixtures.ts";
 
 /**
- * The issue's bound: an import may not stall the controller's loop longer than this, beyond the
- * stalls the machine shows anyway (measured first, for baselineMs, with the same activity).
+ * The issue's bound, on the time this thread's loop was busy between two ticks of a 10 ms timer:
+ * running callbacks, or waiting inside a synchronous SQLite call for the import's write lock.
+ * Time the thread sat ready but without a CPU (the machine has 2 cores shared by many jobs, and a
+ * quiet thread here is at times held back 100 to 400 ms) counts as idle, not busy: see watchLoop.
  */
-const maxStallMs = 200;
-const baselineMs = 5000;
+const maxBusyMs = 200;
+/** The raw delay, scheduler included, only has to stay well under the seconds of the old path. */
+const maxDelayMs = 1000;
 const tickMs = 10;
 /** How often the test polls the job and writes from the main thread (the page polls every 100 ms). */
 const pollMs = 50;
@@ -29,18 +32,25 @@ function blockCsv(rows: number, first: number, reason: string): string {
 }
 
 /**
- * Watches this thread's event loop two ways: the longest gap between ticks of a 10 ms interval
- * (beyond the 10 ms), and perf_hooks' event-loop delay histogram.
+ * Watches this thread's event loop: between ticks of a 10 ms interval, the gap beyond the 10 ms
+ * and the part of it the loop was busy (perf_hooks' event-loop utilisation: time outside the
+ * poll for I/O, so callbacks and synchronous calls, but not a thread waiting for a CPU while the
+ * loop was idle); and perf_hooks' event-loop delay histogram.
  */
-function watchLoop(): { stop(): Promise<{ maxGapMs: number; maxDelayMs: number }> } {
+function watchLoop(): { stop(): Promise<{ maxBusyMs: number; maxGapMs: number; maxDelayMs: number }> } {
   const h = monitorEventLoopDelay({ resolution: tickMs });
   h.enable();
   let last = performance.now();
+  let lastElu = performance.eventLoopUtilization();
   let maxGap = 0;
+  let maxBusy = 0;
   const timer = setInterval(() => {
     const now = performance.now();
+    const elu = performance.eventLoopUtilization();
     maxGap = Math.max(maxGap, now - last - tickMs);
+    maxBusy = Math.max(maxBusy, performance.eventLoopUtilization(elu, lastElu).active);
     last = now;
+    lastElu = elu;
   }, tickMs);
   return {
     async stop() {
@@ -48,7 +58,7 @@ function watchLoop(): { stop(): Promise<{ maxGapMs: number; maxDelayMs: number }
       await new Promise((r) => setTimeout(r, 3 * tickMs));
       clearInterval(timer);
       h.disable();
-      return { maxGapMs: maxGap, maxDelayMs: h.max / 1e6 };
+      return { maxBusyMs: maxBusy, maxGapMs: maxGap, maxDelayMs: h.max / 1e6 };
     },
   };
 }
@@ -110,21 +120,6 @@ test.serial(
     t.teardown(() => cache.stop());
     t.is((await cache.get(facilityA)).blocks.specific(`+1415${first}`), undefined);
 
-    // The machine's own noise first: the same polling and writing for a while with no import.
-    // On a shared 2-core machine the scheduler alone can hold this thread back 100 ms or more;
-    // the bound is on what the import adds to that.
-    const quiet = watchLoop();
-    const quietWriter = mainThreadWriter(h.ds);
-    const quietUntil = performance.now() + baselineMs;
-    while (performance.now() < quietUntil) {
-      await fetch(`${base}/api/imports/00000000-0000-0000-0000-000000000000`, { headers });
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
-    const noise = await quiet.stop();
-    const quietWrites = await quietWriter.stop();
-    const noiseMs = Math.max(noise.maxGapMs, noise.maxDelayMs, quietWrites.slowestMs);
-    const bound = maxStallMs + noiseMs;
-
     const loop = watchLoop();
     const writer = mainThreadWriter(h.ds);
     const started = performance.now();
@@ -159,22 +154,19 @@ test.serial(
     const between = [...fractions].filter((f) => f > 0 && f < 1);
     const writingPartWay = seen.filter((j) => j.phase === "writing" && j.done > 0 && j.done < j.total);
     t.log(
-      `with no import, for ${baselineMs} ms: longest stall ${noise.maxGapMs.toFixed(1)} ms (interval), ` +
-        `${noise.maxDelayMs.toFixed(1)} ms (histogram), slowest write ${quietWrites.slowestMs.toFixed(1)} ms; ` +
-        `bound during the import ${bound.toFixed(1)} ms`,
-    );
-    t.log(
       `import ${Math.round(importMs)} ms, ${seen.length} polls, ${between.length} distinct values between 0 and 100 %, ` +
-        `${writingPartWay.length} polls part-way through writing; longest stall of this thread: ` +
-        `${stall.maxGapMs.toFixed(1)} ms (interval), ${stall.maxDelayMs.toFixed(1)} ms (event-loop delay histogram); ` +
+        `${writingPartWay.length} polls part-way through writing; this thread's loop: busy at most ` +
+        `${stall.maxBusyMs.toFixed(1)} ms between ticks, longest gap ${stall.maxGapMs.toFixed(1)} ms, ` +
+        `event-loop delay histogram max ${stall.maxDelayMs.toFixed(1)} ms; ` +
         `${writes} writes from this thread meanwhile, the slowest ${slowestWriteMs.toFixed(1)} ms`,
     );
     t.true(writes > 10, "this thread kept writing during the import");
-    t.true(slowestWriteMs < bound, `a write from this thread waited ${slowestWriteMs.toFixed(1)} ms`);
     t.true(between.length >= 3, `distinct progress values between 0 and 100 %: ${between.join(" ")}`);
     t.true(writingPartWay.length > 0, "a poll saw the write part-way");
-    t.true(stall.maxGapMs < bound, `the loop stalled ${stall.maxGapMs.toFixed(1)} ms between ticks`);
-    t.true(stall.maxDelayMs < bound, `the loop's delay reached ${stall.maxDelayMs.toFixed(1)} ms`);
+    t.true(stall.maxBusyMs < maxBusyMs, `the loop was busy ${stall.maxBusyMs.toFixed(1)} ms between two ticks`);
+    t.true(stall.maxGapMs < maxDelayMs, `the loop stalled ${stall.maxGapMs.toFixed(1)} ms between ticks`);
+    t.true(stall.maxDelayMs < maxDelayMs, `the loop's delay reached ${stall.maxDelayMs.toFixed(1)} ms`);
+    t.true(slowestWriteMs < maxDelayMs, `a write from this thread waited ${slowestWriteMs.toFixed(1)} ms`);
 
     // The import reported a "blocks" change: the next snapshot decides calls on the new rows.
     // Rebuilding the block index is the snapshot cache's work on this thread; its stall is
@@ -185,7 +177,9 @@ test.serial(
     t.is(snap.blocks.specific(`+1415${first}`)?.reason, "fraud list");
     t.is(snap.blocks.specific(`+1415${first + rows - 1}`)?.reason, "fraud list");
     t.is(snap.blocks.specific(`+1415${first + rows}`), undefined);
-    t.log(`snapshot rebuild after the import stalled this thread ${reloadStall.maxGapMs.toFixed(1)} ms`);
+    t.log(
+      `snapshot rebuild after the import: this thread busy ${reloadStall.maxBusyMs.toFixed(1)} ms, stalled ${reloadStall.maxGapMs.toFixed(1)} ms`,
+    );
 
     // The control: the same work in this thread (the path seeding uses) does stall it, so the
     // measurement above can tell the difference.
@@ -197,8 +191,10 @@ test.serial(
       now: T0,
     });
     const inThreadStall = await inThread.stop();
-    t.log(`the same import in this thread stalled it ${inThreadStall.maxGapMs.toFixed(1)} ms`);
-    t.true(inThreadStall.maxGapMs > bound, "the in-thread control import stalls the loop past the bound");
+    t.log(
+      `the same import in this thread: busy ${inThreadStall.maxBusyMs.toFixed(1)} ms, stalled ${inThreadStall.maxGapMs.toFixed(1)} ms`,
+    );
+    t.true(inThreadStall.maxBusyMs > maxDelayMs, "the in-thread control import holds the loop past both bounds");
   },
 );
 
