@@ -10,6 +10,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createSocket } from "node:dgram";
 import { createServer } from "node:net";
 import path from "node:path";
 import { bankPassword } from "../controller/call-service.ts";
@@ -68,17 +69,52 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-/** A free TCP/UDP port on `host` (bind 0, read, release). */
-export async function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Where `freePort` looks: above Linux's ephemeral range (32768–60999), so no port-0 bind of this
+ * or another process (RTP sockets, outgoing connections: dozens at a time in the call tests)
+ * lands on a port between our check and the lab's bind, as a port handed out by the kernel
+ * from that range could (seen: the lab's trunk port taken by another test's RTP socket). Below
+ * it, 12000–31999 belong to the called-party and user-agent tests' peers.
+ */
+const FREE_PORT_MIN = 61000;
+const FREE_PORT_MAX = 65499;
+const handedOut = new Set<number>();
+
+function bindable(port: number, host: string): Promise<boolean> {
+  const tcp = new Promise<boolean>((resolve) => {
     const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once("error", () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
   });
+  return tcp.then(
+    (ok) =>
+      ok &&
+      new Promise<boolean>((resolve) => {
+        const udp = createSocket("udp4");
+        udp.once("error", () => {
+          udp.close();
+          resolve(false);
+        });
+        udp.bind(port, host, () => udp.close(() => resolve(true)));
+      }),
+  );
+}
+
+/**
+ * A port on `host` free for both TCP and UDP (the lab binds its SIP and trunk ports as UDP, its
+ * HTTP, bank-link and sim ports as TCP), chosen at random above the ephemeral range and never
+ * handed out twice in one process.
+ */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = FREE_PORT_MIN + Math.floor(Math.random() * (FREE_PORT_MAX - FREE_PORT_MIN + 1));
+    if (handedOut.has(port)) continue;
+    if (await bindable(port, host)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("no free port found");
 }
 
 export function labOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LabOptions {
@@ -142,13 +178,23 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     });
   let controller = await startCtl();
   let controllerUp = true;
+  // A lab that fails half-way stops what it started, or the test process could never exit.
+  let trunkEp: YardlineEndpoint | undefined;
+  const orCleanUp = async <T>(step: Promise<T>): Promise<T> => {
+    try {
+      return await step;
+    } catch (err) {
+      await trunkEp?.libDestroy().catch(() => {});
+      await controller.stop().catch(() => {});
+      throw err;
+    }
+  };
 
   // The simulated trunk: a SIP peer standing in for the public network.
-  let trunkEp: YardlineEndpoint | undefined;
   let trunk: SimTrunk | undefined;
   if (!opts.trunkHost) {
     trunkEp = createEndpoint({ userAgent: "Yardline lab trunk" });
-    await trunkEp.transportCreate("udp", { host: opts.host, port: opts.trunkPort });
+    await orCleanUp(trunkEp.transportCreate("udp", { host: opts.host, port: opts.trunkPort }));
     const account = trunkEp.accountCreate({ idUri: `sip:trunk@${opts.host}` });
     // Through `lab`, so a restarted controller's calls are the ones watched.
     const calls = () => lab.controller.calls;
@@ -211,20 +257,33 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     };
     child.stdout?.on("data", prefix);
     child.stderr?.on("data", prefix);
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`firmware exited with code ${child.exitCode}`);
-        const res = await fetch(`${simUrl}/state`).catch(() => undefined);
-        return res?.ok === true;
-      },
-      30_000,
-      "the simulated phone bank's control surface",
-    );
-    await waitFor(
-      async () => controller.calls.registrations().length >= 8,
-      30_000,
-      "the phone bank's eight handsets to register",
-    );
+    try {
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`firmware exited with code ${child.exitCode}`);
+          const res = await fetch(`${simUrl}/state`).catch(() => undefined);
+          return res?.ok === true;
+        },
+        30_000,
+        "the simulated phone bank's control surface",
+      );
+      await waitFor(
+        async () => controller.calls.registrations().length >= 8,
+        30_000,
+        "the phone bank's eight handsets to register",
+      );
+      // And its link up (on a busy machine SIP can register first), with the kill switches and
+      // calling hours pushed on connection applied.
+      await waitFor(
+        () => controller.banks.state(DEMO_PHONE_BANK_ID)?.connected === true,
+        30_000,
+        "the phone bank's link to the controller",
+      );
+      await controller.killSwitches.settled();
+    } catch (err) {
+      await stopFirmware(child, "SIGKILL");
+      throw err;
+    }
     return child;
   };
   const stopFirmware = async (child: ChildProcess, signal: NodeJS.Signals): Promise<void> => {
@@ -236,7 +295,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     clearTimeout(timer);
   };
 
-  let firmware = await startFirmware();
+  let firmware = await orCleanUp(startFirmware());
   let stopped = false;
   const lab: Lab = {
     controller,
