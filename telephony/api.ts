@@ -191,7 +191,7 @@ export interface SoundDeviceFault {
   device: string;
   /** What went wrong, in words (the ALSA message when there is one). */
   message: string;
-  /** false: being restarted; true: given up, the direction is silent until closed and opened again. */
+  /** false: being restarted; true: given up, both directions stop until the device is opened again. */
   fatal: boolean;
 }
 
