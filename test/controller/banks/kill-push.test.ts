@@ -208,3 +208,41 @@ test("calling hours are pushed as each unit's schedule and enforced by the board
   for (const u of UNITS) t.false(fw.daemon.kills.isKilled(u), `unit ${u}`);
   t.deepEqual(fw.daemon.schedules.all(), []);
 });
+
+test("a command the board fails is sent again at the next change, even when the change is elsewhere", async (t) => {
+  const sent: string[] = [];
+  let failNext = true;
+  const link = {
+    on: () => () => {},
+    all: () => [{ boardId: "bank-test", connected: true, units: { A: {}, B: {}, C: {}, D: {} } }],
+    sendCommand: async (_boardId: string, c: Command) => {
+      sent.push(`${c.type}:${"unit" in c ? c.unit : ""}`);
+      if (c.type === "kill" && failNext) {
+        failNext = false;
+        return { ok: false, error: "journal write failed" };
+      }
+      return { ok: true };
+    },
+  };
+  let current = view({ off: ["B"] });
+  let changed: () => void = () => {};
+  const push = new KillSwitchPush({
+    banks: link,
+    ds: {
+      onChange: (l) => {
+        changed = () => l(null, "rules");
+        return () => {};
+      },
+    },
+    load: async () => current,
+  });
+  push.start();
+  t.teardown(() => push.stop());
+  await push.settled();
+  t.true(sent.includes("kill:B"));
+  sent.length = 0;
+  current = view({ off: ["B"] });
+  changed();
+  await push.settled();
+  t.deepEqual(sent, ["kill:B", "clear-schedule:B"], "B sent again; the other units were acknowledged");
+});
