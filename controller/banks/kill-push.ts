@@ -199,7 +199,7 @@ export interface KillPushOptions {
   log?: (msg: string) => void;
 }
 
-/** What was last pushed to a board and acknowledged, per unit (JSON of the unit's plan). */
+/** What a board last acknowledged, per unit: killed or not, and the schedule as JSON (null: none). */
 type Pushed = Map<string, { killed: boolean; schedule: string }>;
 
 /**
@@ -211,7 +211,7 @@ export class KillSwitchPush {
   private readonly pushed = new Map<string, Pushed>();
   private readonly offs: Array<() => void> = [];
   private running: Promise<void> | undefined;
-  /** Boards to push in full on the next sync (just connected); "all" after a domain change. */
+  /** Boards to push in full on the next sync (just connected); the others get differences. */
   private fullFor = new Set<string>();
   private dirty = false;
   private stopped = false;
