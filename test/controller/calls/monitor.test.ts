@@ -1,7 +1,7 @@
 /**
  * Live monitoring end to end on loopback: our own user agents are the inmate's handset, the
- * called party and two officers' monitoring stations (one registered with the controller's
- * registrar by name, one reached by SIP URI). Each side sends its own tone; what each side
+ * called party and two officers' monitoring stations (set up for the demo facility, each
+ * registered with the controller's registrar under its own credential). Each side sends its own tone; what each side
  * received is recorded and checked by tone detection.
  *
  * inmate 1000 Hz, called party 600 Hz, station one 1800 Hz, station two 2200 Hz; the monitor
@@ -10,15 +10,13 @@
  * monitor beep.
  */
 import test from "ava";
-import { monitorStationPassword } from "../../../controller/call-service.ts";
 import type { MonitorEnded } from "../../../controller/calls/events.ts";
 import { MonitorError } from "../../../controller/calls/monitor-stations.ts";
 import { DEMO_NUMBERS } from "../../../controller/domain/seed.ts";
 import type { Call } from "../../../telephony/api.ts";
-import { createEndpoint } from "../../../telephony/ua/endpoint.ts";
 import { until } from "../../telephony/ua/helpers.ts";
 import { delay, startHarness, waitState } from "./harness.ts";
-import { answerAndPress, listen, national, sendTone } from "./monitor-helpers.ts";
+import { answerAndPress, listen, national, sendTone, setUpStation } from "./monitor-helpers.ts";
 
 const INMATE = 1000;
 const CALLED = 600;
@@ -34,23 +32,18 @@ test("silent, beep and barge-in from two stations at once; hanging up a station 
   const ended: MonitorEnded[] = [];
   h.svc.bus.on("monitor.ended", (e) => void ended.push(e));
 
-  // Station one registers with the controller's registrar as "monitor-desk-1" and answers.
-  const stationEp = createEndpoint({ userAgent: "test monitoring station" });
+  // Both stations register with the controller's registrar under their own accounts.
+  const s1 = await setUpStation(h, "monitor-desk-1", "Desk 1");
+  const stationEp = s1.ep;
   t.teardown(() => stationEp.libDestroy());
-  await stationEp.transportCreate("udp", { host: "127.0.0.1", port: 0 });
-  const deskOne = stationEp.accountCreate({
-    idUri: "sip:monitor-desk-1@127.0.0.1",
-    registrarUri: `sip:127.0.0.1:${h.svc.sipPort}`,
-    credentials: [
-      { realm: "*", username: "monitor-desk-1", password: monitorStationPassword("test-secret", "monitor-desk-1") },
-    ],
-  });
-  t.true((await deskOne.register()).registered);
-  // Station two is not registered: the officer gives its SIP URI.
-  const stationTwoEp = createEndpoint({ userAgent: "test softphone" });
+  const deskOne = s1.account;
+  const s2 = await setUpStation(h, "monitor-desk-2", "Desk 2");
+  const stationTwoEp = s2.ep;
   t.teardown(() => stationTwoEp.libDestroy());
-  const { port: twoPort } = await stationTwoEp.transportCreate("udp", { host: "127.0.0.1", port: 0 });
-  const deskTwo = stationTwoEp.accountCreate({ idUri: "sip:desk2@127.0.0.1" });
+  const deskTwo = s2.account;
+  // A third is set up but its phone is off.
+  const s9 = await setUpStation(h, "monitor-desk-9", "Desk 9", false);
+  t.teardown(() => s9.ep.libDestroy());
   let one: Call | undefined;
   let two: Call | undefined;
   deskOne.on("incomingCall", (c) => {
@@ -67,12 +60,10 @@ test("silent, beep and barge-in from two stations at once; hanging up a station 
   const announcing = await h.waitEvent("call.updated", (c) => c.phase === "announcing");
   const callId = announcing.callId;
   // Before acceptance there is no conversation to monitor.
-  const early = t.throws(() =>
-    h.svc.monitors.start({ callId, mode: "silent", station: "monitor-desk-1", by: officer }),
-  );
+  const early = t.throws(() => h.svc.monitors.start({ callId, mode: "silent", stationId: s1.station.id, by: officer }));
   t.is((early as MonitorError).kind, "not-connected");
   await h.waitEvent("call.updated", (c) => c.phase === "connected");
-  t.throws(() => h.svc.monitors.start({ callId, mode: "silent", station: "monitor-desk-9", by: officer }), {
+  t.throws(() => h.svc.monitors.start({ callId, mode: "silent", stationId: s9.station.id, by: officer }), {
     instanceOf: MonitorError,
     message: /not registered/,
   });
@@ -83,7 +74,7 @@ test("silent, beep and barge-in from two stations at once; hanging up a station 
   });
 
   // 1. Silent: station one hears both parties; neither party hears station one.
-  const m1 = h.svc.monitors.start({ callId, mode: "silent", station: "monitor-desk-1", by: officer });
+  const m1 = h.svc.monitors.start({ callId, mode: "silent", stationId: s1.station.id, by: officer });
   t.is(m1.state, "calling");
   await until(() => h.svc.monitors.get(callId, m1.monitorId)?.state === "active", 10_000, "station one attached").catch(
     (err) => {
@@ -95,7 +86,7 @@ test("silent, beep and barge-in from two stations at once; hanging up a station 
   const liveNow = h.svc.calls.live().find((c) => c.callId === callId)!;
   t.deepEqual(
     liveNow.monitors.map((m) => [m.station, m.mode, m.state, m.startedBy]),
-    [["monitor-desk-1", "silent", "active", "officer.diaz"]],
+    [["Desk 1", "silent", "active", "officer.diaz"]],
   );
   let phase = await hearing(2500);
   t.true(phase.station1(INMATE) >= 1.5, `station one hears the inmate: ${phase.station1(INMATE)} s`);
@@ -113,9 +104,9 @@ test("silent, beep and barge-in from two stations at once; hanging up a station 
   t.is(phase.inmate(STATION_ONE), 0);
   t.is(phase.called(STATION_ONE), 0);
 
-  // 3. Barge-in on station one, and a second, silent monitor by SIP URI.
+  // 3. Barge-in on station one, and a second, silent monitor on station two.
   h.svc.monitors.setMode(callId, m1.monitorId, "barge");
-  const m2 = h.svc.monitors.start({ callId, mode: "silent", station: `sip:desk2@127.0.0.1:${twoPort}`, by: officer });
+  const m2 = h.svc.monitors.start({ callId, mode: "silent", stationId: s2.station.id, by: officer });
   await until(() => h.svc.monitors.get(callId, m2.monitorId)?.state === "active", 10_000, "station two attached");
   await waitState(two!, "CONFIRMED");
   stops.push(sendTone(stationTwoEp, two!, STATION_TWO));
@@ -175,11 +166,10 @@ test("a privileged (attorney) call is refused: no monitoring station is called",
   const h = await startHarness({ beepIntervalSec: 0, brandingMaxSec: 0 });
   t.teardown(() => h.close());
   const party = answerAndPress(h, "1");
-  const stationEp = createEndpoint({ userAgent: "test monitoring station" });
-  t.teardown(() => stationEp.libDestroy());
-  const { port } = await stationEp.transportCreate("udp", { host: "127.0.0.1", port: 0 });
+  const desk = await setUpStation(h, "monitor-desk", "Desk");
+  t.teardown(() => desk.ep.libDestroy());
   let rang = 0;
-  stationEp.accountCreate({ idUri: "sip:desk@127.0.0.1" }).on("incomingCall", () => rang++);
+  desk.account.on("incomingCall", () => rang++);
 
   const handset = await h.lift();
   await handset.dialDtmf(`1${"1111"}#${national(DEMO_NUMBERS.attorney)}#`);
@@ -187,7 +177,7 @@ test("a privileged (attorney) call is refused: no monitoring station is called",
   t.false(connected.monitorable);
   for (const mode of ["silent", "beep", "barge"] as const) {
     const err = t.throws(() =>
-      h.svc.monitors.start({ callId: connected.callId, mode, station: `sip:desk@127.0.0.1:${port}`, by: officer }),
+      h.svc.monitors.start({ callId: connected.callId, mode, stationId: desk.station.id, by: officer }),
     );
     t.is((err as MonitorError).kind, "not-monitorable");
   }
@@ -195,7 +185,7 @@ test("a privileged (attorney) call is refused: no monitoring station is called",
     h.svc.monitors.start({
       callId: "no-such-call",
       mode: "silent",
-      station: `sip:desk@127.0.0.1:${port}`,
+      stationId: desk.station.id,
       by: officer,
     }),
   );
@@ -211,13 +201,10 @@ test("a station that refuses the call (busy) leaves no monitor and the call goes
   const h = await startHarness({ beepIntervalSec: 0, brandingMaxSec: 0 });
   t.teardown(() => h.close());
   const party = answerAndPress(h, "1");
-  const stationEp = createEndpoint({ userAgent: "test monitoring station" });
-  t.teardown(() => stationEp.libDestroy());
-  const { port } = await stationEp.transportCreate("udp", { host: "127.0.0.1", port: 0 });
+  const desk = await setUpStation(h, "monitor-desk", "Desk");
+  t.teardown(() => desk.ep.libDestroy());
   // The station refuses (busy): the monitor ends at once with the reason.
-  stationEp
-    .accountCreate({ idUri: "sip:desk@127.0.0.1" })
-    .on("incomingCall", (c) => void c.hangup({ statusCode: 486 }));
+  desk.account.on("incomingCall", (c) => void c.hangup({ statusCode: 486 }));
   const ended: MonitorEnded[] = [];
   h.svc.bus.on("monitor.ended", (e) => void ended.push(e));
 
@@ -227,7 +214,7 @@ test("a station that refuses the call (busy) leaves no monitor and the call goes
   const m = h.svc.monitors.start({
     callId: connected.callId,
     mode: "barge",
-    station: `sip:desk@127.0.0.1:${port}`,
+    stationId: desk.station.id,
     by: officer,
   });
   await until(() => ended.length === 1, 10_000, "the monitor ended");
@@ -236,6 +223,60 @@ test("a station that refuses the call (busy) leaves no monitor and the call goes
   t.regex(ended[0]!.reason, /486/);
   t.deepEqual(h.svc.calls.live()[0]?.monitors, []);
   t.is(h.svc.calls.live()[0]?.phase, "connected", "the call goes on");
+  await party.call()!.hangup();
+  await h.waitEvent("call.ended");
+});
+
+test("each station registers with its own password; a reset or a disable revokes it at once and ends its monitors", async (t) => {
+  const h = await startHarness({ beepIntervalSec: 0, brandingMaxSec: 0 });
+  t.teardown(() => h.close());
+  const party = answerAndPress(h, "1");
+  const ended: MonitorEnded[] = [];
+  h.svc.bus.on("monitor.ended", (e) => void ended.push(e));
+  const a = await setUpStation(h, "monitor-a", "Desk A");
+  t.teardown(() => a.ep.libDestroy());
+  const b = await setUpStation(h, "monitor-b", "Desk B");
+  t.teardown(() => b.ep.libDestroy());
+  a.account.on("incomingCall", (c) => void c.answer());
+  const registrarUri = `sip:127.0.0.1:${h.svc.sipPort}`;
+  const as = (account: string, password: string) =>
+    a.ep
+      .accountCreate({
+        idUri: `sip:${account}@127.0.0.1`,
+        registrarUri,
+        credentials: [{ realm: "*", username: account, password }],
+      })
+      .register();
+  // One station's password does not register another.
+  t.false((await as("monitor-b", a.password)).registered);
+
+  const handset = await h.lift();
+  await handset.dialDtmf(`1${"1111"}#${national(DEMO_NUMBERS.family)}#`);
+  const { callId } = await h.waitEvent("call.updated", (c) => c.phase === "connected");
+  const m = h.svc.monitors.start({ callId, mode: "silent", stationId: a.station.id, by: officer });
+  await until(() => h.svc.monitors.get(callId, m.monitorId)?.state === "active", 10_000, "desk A attached");
+
+  // Reset: the monitor ends, the binding made with the old password is never called again,
+  // and the old password no longer registers; the new one does.
+  const { password: fresh } = await h.svc.stations.resetCredential(a.station.id, "admin");
+  t.not(fresh, a.password);
+  t.like(ended.at(-1), { cause: "failed", reason: "The monitoring station's credential was reset" });
+  t.deepEqual(h.svc.monitors.list(callId), []);
+  t.false(h.svc.stationRegistered("monitor-a"));
+  const again = t.throws(() => h.svc.monitors.start({ callId, mode: "silent", stationId: a.station.id, by: officer }));
+  t.is((again as MonitorError).kind, "station-unregistered");
+  t.false((await as("monitor-a", a.password)).registered);
+  t.true((await as("monitor-a", fresh)).registered);
+  t.true(h.svc.stationRegistered("monitor-a"));
+
+  // Disable: refused by the registrar and by the monitor, whatever was registered before.
+  await h.svc.stations.update(b.station.id, { enabled: false }, "admin");
+  t.false(h.svc.stationRegistered("monitor-b"));
+  const off = t.throws(() => h.svc.monitors.start({ callId, mode: "silent", stationId: b.station.id, by: officer }));
+  t.is((off as MonitorError).kind, "station-not-allowed");
+  const refused = await as("monitor-b", b.password);
+  t.false(refused.registered);
+  t.is(refused.code, 403);
   await party.call()!.hangup();
   await h.waitEvent("call.ended");
 });
