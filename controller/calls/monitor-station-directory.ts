@@ -110,7 +110,8 @@ export class MonitorStationDirectory {
   private readonly byId = new Map<string, Stored>();
   private readonly listeners = new Set<(station: MonitorStation, why: "disabled" | "credential") => void>();
 
-  private constructor(ds: DomainStore, realm: string, clock: Clock) {
+  /** Empty until `reload()`; `open()` does both. */
+  constructor(ds: DomainStore, realm: string, clock: Clock) {
     this.db = ds.db.withTables<Tables>() as unknown as Kysely<Tables>;
     this.realm = realm;
     this.clock = clock;

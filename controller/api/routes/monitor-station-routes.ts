@@ -1,8 +1,10 @@
 /**
  * Monitoring stations' administration: the officers' SIP phones that live monitoring may call
- * (controller/calls/monitor-station-directory.ts). Administered like phone banks: listed by
- * anyone who manages phone banks or monitors calls, changed with `entry.phone-banks`, within the
- * caller's facilities, and every change audited with its before and after (never a password).
+ * (controller/calls/monitor-station-directory.ts). A station's credential opens live inmate
+ * audio, so stations are administered like user accounts, not like phone banks: changed with
+ * `admin.users` (Facility Administrators, the Central Office), listed by them and by anyone
+ * who may monitor (to pick one), within the caller's facilities; every change is audited with
+ * its before and after (never a password).
  *
  * A station's password is made by the controller and returned once, when the station is created
  * and when its credential is reset; the old one stops working at once.
@@ -72,7 +74,7 @@ export async function monitorStationRoutes(
   app.get<{ Querystring: { facilityId?: string } }>(
     "/monitor-stations",
     {
-      config: { access: { permission: [P.menuPhoneBanks, P.entryPhoneBanks, P.actionMonitor] } },
+      config: { access: { permission: [P.adminUsers, P.actionMonitor] } },
       schema: {
         tags,
         summary: "Monitoring stations serving the caller's facilities (or one of them)",
@@ -93,7 +95,7 @@ export async function monitorStationRoutes(
   app.post<{ Body: CreateMonitorStationBody }>(
     "/monitor-stations",
     {
-      config: { access: { permission: P.entryPhoneBanks } },
+      config: { access: { permission: P.adminUsers } },
       schema: {
         tags,
         summary: "Set up a monitoring station; its password is returned this once",
@@ -128,7 +130,7 @@ export async function monitorStationRoutes(
   app.patch<{ Params: IdParams; Body: UpdateMonitorStationBody }>(
     "/monitor-stations/:id",
     {
-      config: { access: { permission: P.entryPhoneBanks } },
+      config: { access: { permission: P.adminUsers } },
       schema: {
         tags,
         summary: "Rename a monitoring station, change its facilities, or switch it on or off",
@@ -168,7 +170,7 @@ export async function monitorStationRoutes(
   app.post<{ Params: IdParams }>(
     "/monitor-stations/:id/credential",
     {
-      config: { access: { permission: P.entryPhoneBanks } },
+      config: { access: { permission: P.adminUsers } },
       schema: {
         tags,
         summary: "Reset a monitoring station's password: the new one is returned this once, the old one stops working",
