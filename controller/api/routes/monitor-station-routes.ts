@@ -56,12 +56,13 @@ export async function monitorStationRoutes(
   ): Promise<{ st: MonitorStation; scope: FacilityScope }> => {
     const scope = await requestScope(ctx, request);
     const st = directory.get(id);
-    if (!st || !st.facilityIds.some((f) => scope.has(f))) throw notFound("monitoring station");
+    // A station outside every facility of the caller reads as missing, like other records.
+    if (!st?.facilityIds.some((f) => scope.has(f))) throw notFound("monitoring station");
     const other = st.facilityIds.find((f) => !scope.has(f));
     if (other) throw facilityForbidden(other);
     return { st, scope };
   };
-  const checkFacilities = async (scope: FacilityScope, ids: string[]) => {
+  const checkFacilities = (scope: FacilityScope, ids: string[]) => {
     for (const f of ids) if (!scope.has(f)) throw facilityForbidden(f);
   };
   const refusal = (err: unknown): unknown => {
@@ -105,7 +106,7 @@ export async function monitorStationRoutes(
     },
     async (request, reply) => {
       const scope = await requestScope(ctx, request);
-      await checkFacilities(scope, request.body.facilityIds);
+      checkFacilities(scope, request.body.facilityIds);
       let made: { station: MonitorStation; password: string };
       try {
         made = await directory.create(
@@ -142,7 +143,7 @@ export async function monitorStationRoutes(
     async (request) => {
       const { scope } = await ownStation(request, request.params.id);
       const b = request.body;
-      if (b.facilityIds) await checkFacilities(scope, b.facilityIds);
+      if (b.facilityIds) checkFacilities(scope, b.facilityIds);
       let change: { before: MonitorStation; after: MonitorStation };
       try {
         change = await directory.update(
