@@ -12,6 +12,7 @@ import { DashboardPage } from "./pages/dashboard-page.tsx";
 import { InmatesPage } from "./pages/inmates-page.tsx";
 import { LevelsPage } from "./pages/levels-page.tsx";
 import { LiveCallsPage } from "./pages/live-calls-page.tsx";
+import { MonitorStationsPage } from "./pages/monitor-stations-page.tsx";
 import { NumberListsPage } from "./pages/number-lists-page.tsx";
 import { PhoneBanksPage } from "./pages/phone-banks-page.tsx";
 import { RatesPage } from "./pages/rates-page.tsx";
@@ -96,6 +97,13 @@ export const screens: Screen[] = [
     needs: "domain",
   },
   { path: "/users", label: "navUsers", permissions: ["menu.users", "admin.users"], page: UsersPage },
+  {
+    path: "/monitor-stations",
+    label: "navMonitorStations",
+    permissions: ["admin.users"],
+    page: MonitorStationsPage,
+    needs: "liveCalls",
+  },
   {
     path: "/levels",
     label: "navAccessLevels",
