@@ -260,14 +260,18 @@ function nameEntry(raw: string): NameEntry | undefined {
 }
 
 /**
- * The last name seen in each of 256 buckets (by length and three characters): a hit is
- * confirmed by comparing the text in place, so a known name costs no string and no hashing.
+ * The last name seen in each of 512 buckets: a hit is confirmed by comparing the text in place,
+ * so a known name costs no new string and no Map lookup. (The hash puts the 40 commonest names
+ * and compact forms in buckets of their own.)
  */
-const recentNames: Array<NameEntry | undefined> = new Array(256).fill(undefined);
+const RECENT_BUCKETS = 512;
+const recentNames: Array<NameEntry | undefined> = new Array(RECENT_BUCKETS).fill(undefined);
 
 function nameAt(text: string, from: number, to: number): NameEntry | undefined {
   const len = to - from;
-  const h = (len * 31 + text.charCodeAt(from) * 7 + text.charCodeAt(to - 1) * 3 + text.charCodeAt(from + (len >> 1))) & 255;
+  let x = 0;
+  for (let i = from; i < to; i++) x = (x * 31 + text.charCodeAt(i)) | 0;
+  const h = (x ^ (x >>> 5)) & (RECENT_BUCKETS - 1);
   const hit = recentNames[h];
   if (hit !== undefined && hit.raw.length === len && text.startsWith(hit.raw, from)) return hit;
   const e = nameEntry(text.slice(from, to));
