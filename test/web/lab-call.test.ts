@@ -50,6 +50,8 @@ test.before(async (t) => {
   lab.controller.ds.changed(null);
   // The seeded calling hours are 06:00–23:00 facility time; the test runs at any hour.
   await openDemoFacilityAllDay(lab.controller.ds);
+  // The hours are pushed to the phone bank too (outside them its units are off): wait for it.
+  await lab.settled();
   browser = await launchBrowser();
 });
 
