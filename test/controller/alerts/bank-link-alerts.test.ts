@@ -61,3 +61,21 @@ test("a kill switch thrown and released at the bank is reported with its cause",
     { type: "kill-switch-released", facilityId: "F1", scope: "unit-B", by: "phone bank bank-3 (key switch)" },
   ]);
 });
+
+test("kills the controller pushed (a command, calling hours) raise no alert", (t) => {
+  const { raised, watch, link } = harness();
+  t.teardown(() => watch.stop());
+  let seq = 0;
+  for (const cause of ["command", "schedule"] as const) {
+    for (const killed of [true, false]) {
+      link.message("bank-3", {
+        v,
+        type: "event",
+        seq: ++seq,
+        at: 0,
+        event: { type: "kill", unit: "unit-B", killed, sources: killed ? [cause] : [], cause },
+      });
+    }
+  }
+  t.deepEqual(raised, []);
+});
