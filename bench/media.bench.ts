@@ -295,6 +295,8 @@ interface Window {
   ctrlCpuPct: number;
   /** The engine's main thread alone, when /proc tells. */
   mainCpuPct: number | undefined;
+  /** Share of the window the main thread was runnable but not running (another process had the CPU). */
+  waitPct: number | undefined;
   genCpuPct: number;
   skipped: number;
   wallS: number;
@@ -321,11 +323,13 @@ async function measure(engine: YardlineMediaEngine, gen: Generator, calls: Call[
   await gen.snapshot();
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadCpuMs();
+  const wait0 = mainThreadWaitMs();
   const w0 = performance.now();
   await sleep(ms);
   const c1 = counters(engine, calls);
   const cpu = process.cpuUsage(cpu0);
   const main1 = mainThreadCpuMs();
+  const wait1 = mainThreadWaitMs();
   const wall = performance.now() - w0;
   const g = await gen.snapshot();
   const inLost = c1.inLost - c0.inLost + (c1.inLate - c0.inLate);
@@ -339,14 +343,30 @@ async function measure(engine: YardlineMediaEngine, gen: Generator, calls: Call[
     relayed: (Math.min(inRecv, c1.outSent - c0.outSent) / ((cpu.user + cpu.system) / 1e6)) | 0,
     ctrlCpuPct: ((cpu.user + cpu.system) / 1000 / wall) * 100,
     mainCpuPct: main0 !== undefined && main1 !== undefined ? ((main1 - main0) / wall) * 100 : undefined,
+    waitPct: wait0 !== undefined && wait1 !== undefined ? ((wait1 - wait0) / wall) * 100 : undefined,
     genCpuPct: (g.cpuMs / g.wallMs) * 100,
     skipped: c1.skipped - c0.skipped,
     wallS: wall / 1000,
   };
 }
 
+/**
+ * Time the main thread spent runnable but waiting for a CPU, ms (/proc schedstat, Linux): on a
+ * shared machine this, not the engine's own cost, is what makes ticks late or given up.
+ */
+function mainThreadWaitMs(): number | undefined {
+  try {
+    const f = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").trim().split(" ");
+    return Number(f[1]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
 function mainNote(w: Window): string {
-  return w.mainCpuPct === undefined ? "" : `(main thread ${w.mainCpuPct.toFixed(0)} %)`;
+  if (w.mainCpuPct === undefined) return "";
+  const wait = w.waitPct === undefined ? "" : `, waited for a CPU ${w.waitPct.toFixed(0)} % of the time`;
+  return `(main thread ${w.mainCpuPct.toFixed(0)} %${wait})`;
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -440,8 +460,12 @@ export async function run(): Promise<BenchResult[]> {
           ? `At ${best.calls}: engine CPU ${best.ctrlCpuPct.toFixed(0)} % of a core ${mainNote(best)}, load generator (own process, ` +
             `50 pps per leg, counts returns) ${best.genCpuPct.toFixed(0)} %, loss ${best.lossPct.toFixed(3)} %. `
           : "") +
-        `Steps (calls: loss / engine CPU / ticks given up): ${windows
-          .map((w) => `${w.calls}: ${w.lossPct.toFixed(2)} % / ${w.ctrlCpuPct.toFixed(0)} % / ${w.skipped}`)
+        `Steps (calls: loss / engine CPU / ticks given up / time the engine waited for a CPU): ${windows
+          .map(
+            (w) =>
+              `${w.calls}: ${w.lossPct.toFixed(2)} % / ${w.ctrlCpuPct.toFixed(0)} % / ${w.skipped}` +
+              (w.waitPct === undefined ? "" : ` / ${w.waitPct.toFixed(0)} %`),
+          )
           .join("; ")}`,
     });
     // extrapolate from the largest window in which no tick was given up (all the work was done)
