@@ -175,7 +175,7 @@ export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine
       return s;
     },
     createPlayer() {
-      const p = new WavPlayer(bridge);
+      const p: WavPlayer = new WavPlayer(bridge, () => players.delete(p));
       players.add(p);
       return p;
     },
@@ -188,7 +188,7 @@ export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine
       return r;
     },
     createToneGenerator() {
-      const t = new BridgeToneGenerator(bridge);
+      const t: BridgeToneGenerator = new BridgeToneGenerator(bridge, () => tones.delete(t));
       tones.add(t);
       return t;
     },
@@ -201,8 +201,8 @@ export function createMediaEngine(opts: MediaEngineOptions): YardlineMediaEngine
       await Promise.all([...sessions].map((s) => s.close()));
       await Promise.all([...recorders].map((r) => r.close().catch(() => 0)));
       await writer?.stop();
-      for (const p of players) p.destroy();
-      for (const t of tones) t.destroy();
+      for (const p of [...players]) p.destroy();
+      for (const t of [...tones]) t.destroy();
     },
   };
 }

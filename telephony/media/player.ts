@@ -19,10 +19,13 @@ export class WavPlayer extends Emitter implements AudioMediaPlayer {
   private current: { file: string; samples: Int16Array } | undefined;
   private pos = 0;
   private destroyed = false;
+  private readonly onDestroyed: (() => void) | undefined;
 
-  constructor(bridge: ConferenceBridge) {
+  /** `onDestroyed` lets the engine forget the player (it would otherwise keep every call's). */
+  constructor(bridge: ConferenceBridge, onDestroyed?: () => void) {
     super();
     this.bridge = bridge;
+    this.onDestroyed = onDestroyed;
     this.port = bridge.addPort({ read: (f) => this.read(f) }, "player");
   }
 
@@ -69,6 +72,7 @@ export class WavPlayer extends Emitter implements AudioMediaPlayer {
     this.stop();
     this.bridge.removePort(this.port);
     this.removeAllListeners();
+    this.onDestroyed?.();
   }
 
   private read(frame: Int16Array): boolean {

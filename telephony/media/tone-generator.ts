@@ -7,9 +7,12 @@ export class BridgeToneGenerator implements ToneGenerator {
   private readonly port: BridgePort;
   private readonly bridge: ConferenceBridge;
   private readonly synth = new ToneSynth();
+  private readonly onDestroyed: (() => void) | undefined;
 
-  constructor(bridge: ConferenceBridge) {
+  /** `onDestroyed` lets the engine forget the generator (it would otherwise keep every call's). */
+  constructor(bridge: ConferenceBridge, onDestroyed?: () => void) {
     this.bridge = bridge;
+    this.onDestroyed = onDestroyed;
     this.port = bridge.addPort({ read: (f) => this.synth.fill(f) }, "tone");
   }
 
@@ -58,5 +61,6 @@ export class BridgeToneGenerator implements ToneGenerator {
   destroy(): void {
     this.synth.stop();
     this.bridge.removePort(this.port);
+    this.onDestroyed?.();
   }
 }

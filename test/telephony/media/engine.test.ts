@@ -1,6 +1,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import test from "ava";
 import { VirtualClock } from "../../../telephony/clock.ts";
 import { createMediaEngine } from "../../../telephony/media/engine.ts";
@@ -165,4 +167,34 @@ test("the recorder rewrites its header every second while recording", async (t) 
   const wav = readWav(join(dir, "live.wav"));
   t.is(wav.samples.length, 2 * 8000 * 2, "the file on disk reads as 2 s before close");
   await rec.close();
+});
+
+test("the engine forgets a player, tone generator and recorder once destroyed or closed (no per-call leak)", async (t) => {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const clock = new VirtualClock(0);
+  const engine = createMediaEngine({ clock });
+  t.teardown(() => engine.close());
+  const dir = tmp();
+  // made in a function of its own so that no reference stays on this stack
+  const make = async () => {
+    const player = engine.createPlayer();
+    const tone = engine.createToneGenerator();
+    const rec = await engine.createRecorder(join(dir, "gone.wav"));
+    tone.startTransmit(rec.left);
+    player.destroy();
+    tone.destroy();
+    await rec.close();
+    return [new WeakRef(player), new WeakRef(tone), new WeakRef(rec)] as const;
+  };
+  const refs = await make();
+  for (let i = 0; i < 10 && refs.some((r) => r.deref() !== undefined); i++) {
+    await new Promise((r) => setImmediate(r));
+    gc();
+  }
+  t.deepEqual(
+    refs.map((r) => r.deref() === undefined),
+    [true, true, true],
+    "player, tone generator, recorder collected",
+  );
 });
