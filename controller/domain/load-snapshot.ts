@@ -8,7 +8,7 @@ import type { DomainStore } from "../store/domain-store.ts";
 import type { CallType } from "./call-types.ts";
 import { loadCosDefinitions } from "./classes.ts";
 import { notFound } from "./errors.ts";
-import { BlockIndex, type BlockRow } from "./number-lists.ts";
+import { type BlockIndex, BlockIndexBuilder, type BlockRow } from "./number-lists.ts";
 import type { ScheduleWindow } from "./schedule.ts";
 import { bool } from "./scope.ts";
 import type {
@@ -27,6 +27,8 @@ export interface SnapshotOptions {
   now?: number;
   /** A block index still current (no "blocks" change since it was built): reused, not reloaded. */
   reuseBlocks?: BlockIndex;
+  /** Told how the block index build went, when one ran. */
+  onBlockBuild?: (stats: BlockBuildStats) => void;
 }
 
 /** A row of the block queries below, in their column order. */
@@ -46,45 +48,110 @@ function blockRowOfArray(r: unknown[]): BlockRow {
 }
 
 /**
- * The facility's blocks as plain row arrays: at 500,000 rows the query builder's per-row
- * objects and renaming cost seconds. Single numbers skip the id column (the index keeps no id
- * for them; a number's row is found with listBlocks({ number })), which saves a string per row.
+ * The longest stretch the block loader runs on the event loop before it yields (setImmediate).
+ * The same loop mixes every call's audio in 20 ms frames (telephony/media): 8 ms leaves most of
+ * a frame to them even when a step overruns.
  */
-async function loadBlocks(ds: DomainStore, facilityId: string): Promise<BlockIndex> {
+const SLICE_MS = 8;
+/** Rows read per page: the first page's size, and the bounds the loader adapts it within. */
+const FIRST_PAGE = 1_000;
+const MIN_PAGE = 250;
+const MAX_PAGE = 20_000;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** How a block index build went: for the bench and the loop-stall test. */
+export interface BlockBuildStats {
+  rows: number;
+  pages: number;
+  /** Wall time from the first read to the finished index. */
+  ms: number;
+  /** The longest single stretch on the loop (one page read and added, or one slice of the sort). */
+  longestStepMs: number;
+}
+
+/**
+ * The facility's blocks (its own and the agency-wide ones), read and indexed without holding
+ * the event loop more than about SLICE_MS at a time: the few ranges and patterns in one read,
+ * the single numbers in pages by key (SQLite's rowid, PostgreSQL's primary key), each page sized
+ * from the previous one's time, with a yield between pages and between slices of the sort.
+ * Rows are plain arrays: at 500,000 rows the query builder's per-row objects and renaming cost
+ * seconds. Single numbers skip the id (the index keeps none for them; a number's row is found
+ * with listBlocks({ number })).
+ *
+ * The pages are separate reads, not one snapshot of the table: a row written or removed while
+ * the build runs may be in the index or not. Every such write reports its own "blocks" change,
+ * and SnapshotCache rebuilds again after it.
+ */
+export async function loadBlocks(
+  ds: DomainStore,
+  facilityId: string,
+  onStats?: (s: BlockBuildStats) => void,
+): Promise<BlockIndex> {
   const where = "(facility_id = ? or facility_id is null)";
-  const [others, numbers] = await Promise.all([
-    rawRowArrays(
-      ds,
-      // The partial index holds only these few rows (migration 0003); SQLite needs telling.
-      `select kind, number, range_end, pattern, category, reason, set_by, by_called_party, facility_id, id
-         from blocked_numbers ${ds.dialect === "sqlite" ? "indexed by blocked_numbers_not_single" : ""}
-         where kind <> 'number' and ${where}`,
-      [facilityId],
-    ),
-    rawRowArrays(
-      ds,
-      // On SQLite a sequential scan beats the (facility_id, number) index here: through the
-      // index every one of 500,000 rows costs a separate table lookup (measured: half the CPU).
-      `select number, category, reason, set_by, by_called_party, facility_id
-         from blocked_numbers ${ds.dialect === "sqlite" ? "not indexed" : ""} where kind = 'number' and ${where}`,
-      [facilityId],
-    ),
-  ]);
-  const rows = others.map(blockRowOfArray);
-  for (const r of numbers) {
-    rows.push({
-      kind: "number",
-      number: r[0] as string,
-      rangeEnd: null,
-      pattern: null,
-      category: r[1] as BlockRow["category"],
-      reason: r[2] as string,
-      setBy: r[3] as string,
-      byCalledParty: bool(r[4] as number),
-      facilityId: r[5] as string | null,
-    });
+  const sqlite = ds.dialect === "sqlite";
+  const started = performance.now();
+  let longest = 0;
+  let pages = 0;
+  const b = new BlockIndexBuilder();
+  let t0 = performance.now();
+  const others = await rawRowArrays(
+    ds,
+    // The partial index holds only these few rows (migration 0003); SQLite needs telling.
+    `select kind, number, range_end, pattern, category, reason, set_by, by_called_party, facility_id, id
+       from blocked_numbers ${sqlite ? "indexed by blocked_numbers_not_single" : ""}
+       where kind <> 'number' and ${where}`,
+    [facilityId],
+  );
+  for (const r of others) b.add(blockRowOfArray(r));
+  longest = Math.max(longest, performance.now() - t0);
+
+  // SQLite: a sequential scan from the last rowid beats the (facility_id, number) index, through
+  // which every one of 500,000 rows costs a separate table lookup (measured: half the CPU); the
+  // rowid still seeks with "not indexed". PostgreSQL: the primary key's index.
+  const key = sqlite ? "rowid" : "id";
+  const page = `select ${key}, number, category, reason, set_by, by_called_party, facility_id
+       from blocked_numbers ${sqlite ? "not indexed" : ""}
+       where ${key} > ? and kind = 'number' and ${where} order by ${key} limit ?`;
+  let after: unknown = sqlite ? -1 : "";
+  let size = FIRST_PAGE;
+  for (;;) {
+    await nextTurn();
+    t0 = performance.now();
+    const rows = await rawRowArrays(ds, page, [after, facilityId, size]);
+    for (const r of rows) {
+      b.add({
+        kind: "number",
+        number: r[1] as string,
+        rangeEnd: null,
+        pattern: null,
+        category: r[2] as BlockRow["category"],
+        reason: r[3] as string,
+        setBy: r[4] as string,
+        byCalledParty: bool(r[5] as number),
+        facilityId: r[6] as string | null,
+      });
+    }
+    const took = performance.now() - t0;
+    longest = Math.max(longest, took);
+    pages++;
+    if (rows.length < size) break;
+    after = (rows[rows.length - 1] as unknown[])[0];
+    size = Math.round(Math.min(MAX_PAGE, Math.max(MIN_PAGE, (size * SLICE_MS) / Math.max(took, 0.1))));
   }
-  return new BlockIndex(rows);
+
+  const steps = b.finish();
+  for (;;) {
+    await nextTurn();
+    t0 = performance.now();
+    let step = steps.next();
+    while (!step.done && performance.now() - t0 < SLICE_MS) step = steps.next();
+    longest = Math.max(longest, performance.now() - t0);
+    if (step.done) {
+      onStats?.({ rows: b.rows, pages, ms: performance.now() - started, longestStepMs: longest });
+      return step.value;
+    }
+  }
 }
 
 export const DEFAULT_PROVIDER = "Yardline inmate calling service";
@@ -130,7 +197,7 @@ export async function loadFacilitySnapshot(
         .where("i.facilityId", "=", facilityId)
         .execute(),
       db.selectFrom("scheduleWindows").selectAll().execute(),
-      opts.reuseBlocks ?? loadBlocks(ds, facilityId),
+      opts.reuseBlocks ?? loadBlocks(ds, facilityId, opts.onBlockBuild),
       db
         .selectFrom("hotNumbers")
         .selectAll()
@@ -264,16 +331,28 @@ export async function loadFacilitySnapshot(
 
 /**
  * Keeps one snapshot per facility and rebuilds it after a change (agency-wide changes rebuild
- * all). A rebuild replaces the snapshot only when complete: calls keep deciding on the old one
- * meanwhile.
+ * all). A rebuild replaces the snapshot only when complete.
+ *
+ * What `get()` answers while a rebuild runs: a snapshot that holds every change reported before
+ * the call, never an older one. After a "blocks" change the rebuild reads the whole list again
+ * (seconds at 500,000 numbers, in slices that leave the event loop free): a call decided
+ * meanwhile waits for it. That is what keeps an import's numbers blocked from the moment the
+ * administrator sees the import complete — the change is reported as the job ends — and a
+ * removed block may refuse a call a few seconds longer, which is the safe side. A change that
+ * only adds single numbers (`detail.addedNumbers`) does not read the list: the next build adds
+ * them on top of the current index (`withNumbers`), also when they arrive during a rebuild.
+ * `peek()` never waits: it is for the checks that must not (a station's kill switch).
  */
 export class SnapshotCache {
   private readonly ds: DomainStore;
   private readonly opts: SnapshotOptions;
   private readonly current = new Map<string, FacilitySnapshot>();
   private readonly loading = new Map<string, Promise<FacilitySnapshot>>();
+  /** Facilities with a change since their last build started. */
   private readonly stale = new Set<string>();
+  /** Facilities whose block index must be read again (a "blocks" change other than additions). */
   private readonly staleBlocks = new Set<string>();
+  /** Single numbers added since the last build started, to add on top of the index it reuses. */
   private readonly pendingNumbers = new Map<string, BlockRow[]>();
   private readonly unsubscribe: () => void;
 
@@ -281,13 +360,12 @@ export class SnapshotCache {
     this.ds = ds;
     this.opts = opts;
     this.unsubscribe = ds.onChange((facilityId, kind, detail) => {
-      const ids = facilityId === null ? [...this.current.keys()] : [facilityId];
+      const ids = facilityId === null ? [...new Set([...this.current.keys(), ...this.loading.keys()])] : [facilityId];
       for (const id of ids) {
         this.stale.add(id);
         if (kind !== "blocks") continue;
         const added = detail?.addedNumbers;
         if (added && !this.staleBlocks.has(id)) {
-          // Only numbers were added: the next build adds them to the current index in place.
           const list = this.pendingNumbers.get(id) ?? [];
           list.push(...added);
           this.pendingNumbers.set(id, list);
@@ -299,10 +377,14 @@ export class SnapshotCache {
     });
   }
 
-  /** The snapshot to decide with: the current one if fresh, else a rebuilt one. */
+  /** The snapshot to decide with: one that holds every change reported before this call. */
   async get(facilityId: string): Promise<FacilitySnapshot> {
     const have = this.current.get(facilityId);
-    if (have && !this.stale.has(facilityId)) return have;
+    const pending = this.loading.get(facilityId);
+    if (have && !pending && !this.stale.has(facilityId)) return have;
+    // A build that started after the last change holds them all.
+    if (pending && !this.stale.has(facilityId)) return pending;
+    if (pending) await pending.catch(() => undefined);
     return this.reload(facilityId);
   }
 
@@ -311,6 +393,12 @@ export class SnapshotCache {
     return this.current.get(facilityId);
   }
 
+  /** Whether a build of this facility's snapshot is running. */
+  building(facilityId: string): boolean {
+    return this.loading.has(facilityId);
+  }
+
+  /** Starts a build from the changes reported so far (or joins the one running) and returns it. */
   reload(facilityId: string): Promise<FacilitySnapshot> {
     const pending = this.loading.get(facilityId);
     if (pending) return pending;
@@ -319,6 +407,7 @@ export class SnapshotCache {
     const added = this.pendingNumbers.get(facilityId);
     let reuseBlocks = prev && !this.staleBlocks.has(facilityId) ? prev.blocks : undefined;
     if (reuseBlocks && added) reuseBlocks = reuseBlocks.withNumbers(added);
+    const readsBlocks = reuseBlocks === undefined;
     this.staleBlocks.delete(facilityId);
     this.pendingNumbers.delete(facilityId);
     const p = loadFacilitySnapshot(this.ds, facilityId, { ...this.opts, ...(reuseBlocks ? { reuseBlocks } : {}) })
@@ -327,9 +416,12 @@ export class SnapshotCache {
         return s;
       })
       .catch((err: unknown) => {
-        // Try again from scratch on the next get().
+        // Try again from scratch on the next get(); numbers added meanwhile are read with the rest.
         this.stale.add(facilityId);
-        this.staleBlocks.add(facilityId);
+        if (readsBlocks || added) {
+          this.staleBlocks.add(facilityId);
+          this.pendingNumbers.delete(facilityId);
+        }
         throw err;
       })
       .finally(() => this.loading.delete(facilityId));

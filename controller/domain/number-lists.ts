@@ -71,6 +71,150 @@ export const DEFAULT_GENERAL_BLOCKS: ReadonlyArray<{ pattern: string; reason: st
   { pattern: "npa:888", reason: "toll-free numbers cannot accept collect calls (888)" },
 ];
 
+/** What a built index holds; `BlockIndexBuilder.finish()` produces it. */
+interface BlockIndexParts {
+  keys: Float64Array;
+  infoOf: Uint32Array;
+  infos: BlockInfo[];
+  ranges: Array<{ s: number; e: number; info: BlockInfo }>;
+  patterns: ReadonlyMap<string, BlockInfo>;
+  prefixes: ReadonlyArray<{ prefix: string; info: BlockInfo }>;
+}
+
+/**
+ * Element moves between two yields of `finish()`: a few hundred microseconds of work, so the
+ * caller's time check (not this count) decides when to hand the loop back.
+ */
+const MOVES_PER_STEP = 16_384;
+
+/**
+ * Builds a BlockIndex a piece at a time, so a caller on the event loop can read rows in pages and
+ * yield between them (load-snapshot.ts): `add()` costs a few microseconds a row, and `finish()`
+ * is a generator whose every `yield` is a point where the caller may let other work run. The
+ * sort is a bottom-up merge sort written out here because `Array.prototype.sort` on 500,000
+ * numbers is one uninterruptible call of several hundred milliseconds.
+ */
+export class BlockIndexBuilder {
+  private readonly interned = new Map<string, number>();
+  private readonly infos: BlockInfo[] = [];
+  private readonly numKeys: number[] = [];
+  private readonly numInfo: number[] = [];
+  private readonly ranges: Array<{ s: number; e: number; info: BlockInfo }> = [];
+  private readonly patterns = new Map<string, BlockInfo>();
+  private readonly prefixes: Array<{ prefix: string; info: BlockInfo }> = [];
+
+  /** Rows added so far. */
+  rows = 0;
+
+  private intern(r: BlockRow): number {
+    // Rows that differ only by id share one info; the id kept is the first seen.
+    const k = `${r.category}\u0000${r.reason}\u0000${r.setBy}\u0000${r.byCalledParty ? 1 : 0}\u0000${r.facilityId ?? ""}`;
+    let i = this.interned.get(k);
+    if (i === undefined) {
+      i = this.infos.length;
+      this.infos.push({
+        id: r.id,
+        category: r.category,
+        reason: r.reason,
+        setBy: r.setBy,
+        byCalledParty: r.byCalledParty,
+        facilityId: r.facilityId,
+      });
+      this.interned.set(k, i);
+    }
+    return i;
+  }
+
+  add(r: BlockRow): void {
+    this.rows++;
+    if (r.kind === "number" && r.number) {
+      this.numKeys.push(numberKey(r.number));
+      this.numInfo.push(this.intern(r));
+    } else if (r.kind === "range" && r.number && r.rangeEnd) {
+      this.ranges.push({
+        s: numberKey(r.number),
+        e: numberKey(r.rangeEnd),
+        info: { ...this.infos[this.intern(r)]!, id: r.id, pattern: `${r.number}–${r.rangeEnd}` },
+      });
+    } else if (r.kind === "pattern" && r.pattern) {
+      const info: BlockInfo = {
+        id: r.id,
+        category: r.category,
+        reason: r.reason,
+        setBy: r.setBy,
+        byCalledParty: r.byCalledParty,
+        facilityId: r.facilityId,
+        pattern: r.pattern,
+      };
+      if (r.pattern.startsWith("prefix:")) this.prefixes.push({ prefix: r.pattern.slice(7), info });
+      else if (!this.patterns.has(r.pattern)) this.patterns.set(r.pattern, info);
+    }
+  }
+
+  /**
+   * Sorts the numbers (stable: equal numbers keep the order they were added in) and packs them
+   * into the index's typed arrays, yielding every few thousand element moves.
+   */
+  *finish(): Generator<void, BlockIndex, void> {
+    return new BlockIndex(yield* this.parts());
+  }
+
+  /** Internal to this module: the sorted, packed arrays (BlockIndex's constructor runs it in one go). */
+  *parts(): Generator<void, BlockIndexParts, void> {
+    const n = this.numKeys.length;
+    let keys = new Float64Array(n);
+    let info = new Uint32Array(n);
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
+      keys[i] = this.numKeys[i] as number;
+      info[i] = this.numInfo[i] as number;
+      if (i > 0 && (keys[i - 1] as number) > (keys[i] as number)) sorted = false;
+      if (i % MOVES_PER_STEP === MOVES_PER_STEP - 1) yield;
+    }
+    this.numKeys.length = 0;
+    this.numInfo.length = 0;
+    if (!sorted) {
+      let keysTo = new Float64Array(n);
+      let infoTo = new Uint32Array(n);
+      let moves = 0;
+      for (let width = 1; width < n; width *= 2) {
+        for (let lo = 0; lo < n; lo += 2 * width) {
+          const mid = Math.min(lo + width, n);
+          const hi = Math.min(lo + 2 * width, n);
+          let a = lo;
+          let b = mid;
+          for (let o = lo; o < hi; o++) {
+            // "<=" takes the left run first on ties: the merge is stable.
+            if (a < mid && (b >= hi || (keys[a] as number) <= (keys[b] as number))) {
+              keysTo[o] = keys[a] as number;
+              infoTo[o] = info[a++] as number;
+            } else {
+              keysTo[o] = keys[b] as number;
+              infoTo[o] = info[b++] as number;
+            }
+          }
+          moves += hi - lo;
+          if (moves >= MOVES_PER_STEP) {
+            moves = 0;
+            yield;
+          }
+        }
+        [keys, keysTo] = [keysTo, keys];
+        [info, infoTo] = [infoTo, info];
+      }
+    }
+    this.ranges.sort((a, b) => a.s - b.s);
+    return {
+      keys,
+      infoOf: info,
+      infos: this.infos,
+      ranges: this.ranges,
+      patterns: this.patterns,
+      prefixes: this.prefixes,
+    };
+  }
+}
+
 export class BlockIndex {
   private readonly keys: Float64Array;
   private readonly infoOf: Uint32Array;
@@ -79,75 +223,29 @@ export class BlockIndex {
   private readonly rangeEnd: Float64Array;
   private readonly rangeMaxEnd: Float64Array;
   private readonly rangeInfo: BlockInfo[];
-  private readonly patterns = new Map<string, BlockInfo>();
-  private readonly prefixes: Array<{ prefix: string; info: BlockInfo }> = [];
+  private readonly patterns: ReadonlyMap<string, BlockInfo>;
+  private readonly prefixes: ReadonlyArray<{ prefix: string; info: BlockInfo }>;
   /** Single numbers added since the arrays were built (see withNumbers). */
   private overlay: ReadonlyMap<number, BlockInfo> = new Map();
 
-  constructor(rows: Iterable<BlockRow>) {
-    const interned = new Map<string, number>();
-    const infos: BlockInfo[] = [];
-    const numKeys: number[] = [];
-    const numInfo: number[] = [];
-    const ranges: Array<{ s: number; e: number; info: BlockInfo }> = [];
-    const intern = (r: BlockRow): number => {
-      // Rows that differ only by id share one info; the id kept is the first seen.
-      const k = `${r.category}\u0000${r.reason}\u0000${r.setBy}\u0000${r.byCalledParty ? 1 : 0}\u0000${r.facilityId ?? ""}`;
-      let i = interned.get(k);
-      if (i === undefined) {
-        i = infos.length;
-        infos.push({
-          id: r.id,
-          category: r.category,
-          reason: r.reason,
-          setBy: r.setBy,
-          byCalledParty: r.byCalledParty,
-          facilityId: r.facilityId,
-        });
-        interned.set(k, i);
-      }
-      return i;
-    };
-    for (const r of rows) {
-      if (r.kind === "number" && r.number) {
-        numKeys.push(numberKey(r.number));
-        numInfo.push(intern(r));
-      } else if (r.kind === "range" && r.number && r.rangeEnd) {
-        ranges.push({
-          s: numberKey(r.number),
-          e: numberKey(r.rangeEnd),
-          info: { ...infos[intern(r)]!, id: r.id, pattern: `${r.number}–${r.rangeEnd}` },
-        });
-      } else if (r.kind === "pattern" && r.pattern) {
-        const info: BlockInfo = {
-          id: r.id,
-          category: r.category,
-          reason: r.reason,
-          setBy: r.setBy,
-          byCalledParty: r.byCalledParty,
-          facilityId: r.facilityId,
-          pattern: r.pattern,
-        };
-        if (r.pattern.startsWith("prefix:")) this.prefixes.push({ prefix: r.pattern.slice(7), info });
-        else if (!this.patterns.has(r.pattern)) this.patterns.set(r.pattern, info);
-      }
+  /** An index of `rows`, built in one go (tests, small lists); see BlockIndexBuilder for large ones. */
+  constructor(rows: Iterable<BlockRow> | BlockIndexParts) {
+    let parts: BlockIndexParts;
+    if (isParts(rows)) parts = rows;
+    else {
+      const b = new BlockIndexBuilder();
+      for (const r of rows) b.add(r);
+      const steps = b.parts();
+      let step = steps.next();
+      while (!step.done) step = steps.next();
+      parts = step.value;
     }
-    const order = new Uint32Array(numKeys.length);
-    let sorted = true;
-    for (let i = 0; i < order.length; i++) {
-      order[i] = i;
-      if (i > 0 && (numKeys[i - 1] as number) > (numKeys[i] as number)) sorted = false;
-    }
-    if (!sorted) order.sort((a, b) => (numKeys[a] as number) - (numKeys[b] as number) || a - b);
-    this.keys = new Float64Array(order.length);
-    this.infoOf = new Uint32Array(order.length);
-    for (let i = 0; i < order.length; i++) {
-      const o = order[i] as number;
-      this.keys[i] = numKeys[o] as number;
-      this.infoOf[i] = numInfo[o] as number;
-    }
-    this.infos = infos;
-    ranges.sort((a, b) => a.s - b.s);
+    this.keys = parts.keys;
+    this.infoOf = parts.infoOf;
+    this.infos = parts.infos;
+    this.patterns = parts.patterns;
+    this.prefixes = parts.prefixes;
+    const ranges = parts.ranges;
     this.rangeStart = Float64Array.from(ranges, (r) => r.s);
     this.rangeEnd = Float64Array.from(ranges, (r) => r.e);
     this.rangeMaxEnd = new Float64Array(ranges.length);
@@ -267,4 +365,8 @@ export class BlockIndex {
     }
     return undefined;
   }
+}
+
+function isParts(x: Iterable<BlockRow> | BlockIndexParts): x is BlockIndexParts {
+  return !(Symbol.iterator in x) && "keys" in x;
 }
