@@ -14,6 +14,7 @@ import type { FacilitySnapshot } from "../domain/snapshot.ts";
 import type { SnapshotCache } from "../domain/load-snapshot.ts";
 import { blockByCalledParty } from "../domain/numbers.ts";
 import { hashPin } from "../domain/pin.ts";
+import { DomainError } from "../domain/errors.ts";
 import type { DenialRule } from "../domain/reasons.ts";
 import { reasons } from "../domain/reasons.ts";
 import { scheduleOpen } from "../domain/schedule.ts";
@@ -66,8 +67,11 @@ export interface DomainPortsOptions {
   cache: SnapshotCache;
   /** A software or hardware kill switch holding this station off, in words; undefined if none. */
   killed?: (station: StationInfo) => Bilingual | undefined;
-  /** Called after the rules were reloaded following a change (kill switches applied to live calls). */
-  onRefreshed?: () => void;
+  /**
+   * Called after the rules were reloaded following a change (kill switches applied to live
+   * calls), with the facility reloaded (null: all of them).
+   */
+  onRefreshed?: (facilityId: string | null) => void;
 }
 
 export class DomainCallPorts implements CallRules, CallRecordWriter {
@@ -82,20 +86,37 @@ export class DomainCallPorts implements CallRules, CallRecordWriter {
     this.ds = opts.ds;
     this.cache = opts.cache;
     this.killed = opts.killed ?? (() => undefined);
-    this.unsubscribe = this.ds.onChange(() => {
-      void this.refresh().then(
-        () => opts.onRefreshed?.(),
+    this.unsubscribe = this.ds.onChange((facilityId) => {
+      void this.refresh(facilityId).then(
+        () => opts.onRefreshed?.(facilityId),
         () => {},
       );
     });
   }
 
-  /** Loads every facility's snapshot and indexes its stations by id (= the handset's SIP user). */
-  async refresh(): Promise<void> {
-    const facilities = await this.ds.db.selectFrom("facilities").select("id").execute();
-    const next = new Map<string, StationInfo>();
-    for (const f of facilities) {
-      const s = await this.cache.get(f.id);
+  /**
+   * Loads the snapshot of one facility (null: every facility) and indexes its stations by id
+   * (= the handset's SIP user). Only the facility a change names is reloaded: an import into one
+   * facility's block list must not rebuild every other facility's snapshot.
+   */
+  async refresh(facilityId: string | null = null): Promise<void> {
+    // The cache hears of the change in its own listener: let every listener run first.
+    await Promise.resolve();
+    const ids =
+      facilityId === null
+        ? (await this.ds.db.selectFrom("facilities").select("id").execute()).map((f) => f.id)
+        : [facilityId];
+    const fresh = new Map<string, StationInfo>();
+    const gone = new Set<string>();
+    for (const id of ids) {
+      let s: FacilitySnapshot;
+      try {
+        s = await this.cache.get(id);
+      } catch (err) {
+        if (facilityId === null || !(err instanceof DomainError && err.code === "not-found")) throw err;
+        gone.add(id); // the facility was removed: its stations go with it
+        continue;
+      }
       for (const st of s.stations.values()) {
         const unit = st.housingUnitId ? s.housingUnits.get(st.housingUnitId) : undefined;
         const info: StationInfo = {
@@ -110,10 +131,18 @@ export class DomainCallPorts implements CallRules, CallRecordWriter {
           timeZone: s.facility.timeZone,
         };
         // A handset registers as <board id>-h<set number>; a board's id is its phone bank's id.
-        next.set(st.id, info);
-        next.set(`${st.phoneBankId}-h${st.setNumber}`, info);
+        fresh.set(st.id, info);
+        fresh.set(`${st.phoneBankId}-h${st.setNumber}`, info);
       }
     }
+    if (facilityId === null) {
+      this.stations = fresh;
+      return;
+    }
+    // Refreshes of different facilities may run at once: each replaces only its own entries.
+    const next = new Map<string, StationInfo>();
+    for (const [k, v] of this.stations) if (v.facilityId !== facilityId && !gone.has(v.facilityId)) next.set(k, v);
+    for (const [k, v] of fresh) next.set(k, v);
     this.stations = next;
   }
 
