@@ -15,22 +15,28 @@ async function setup(t: ExecutionContext) {
   const clock = new VirtualClock(0);
   const engine = createMediaEngine({ clock, random: () => 0.5 });
   t.teardown(() => engine.close());
-  // a silent remote: RTP and RTCP sockets that never send
-  const rtp = dgram.createSocket("udp4");
-  const rtcp = dgram.createSocket("udp4");
-  t.teardown(() => {
-    rtp.close();
-    rtcp.close();
-  });
+  // a silent remote: RTP and RTCP sockets that never send, on a port pair (RTCP = RTP + 1);
+  // a pair whose odd port is taken is given back and another tried, with new sockets
+  let rtp!: dgram.Socket;
+  let rtcp!: dgram.Socket;
   for (let i = 0; ; i++) {
+    rtp = dgram.createSocket("udp4");
+    rtcp = dgram.createSocket("udp4");
     await new Promise<void>((r) => rtp.bind(0, HOST, () => r()));
     const ok = await new Promise<boolean>((r) => {
       rtcp.once("error", () => r(false));
       rtcp.bind(rtp.address().port + 1, HOST, () => r(true));
     });
     if (ok) break;
+    rtp.close();
+    rtcp.close();
     if (i > 20) throw new Error("no port pair");
   }
+  const [boundRtp, boundRtcp] = [rtp, rtcp];
+  t.teardown(() => {
+    boundRtp.close();
+    boundRtcp.close();
+  });
   const remoteSdp = (dir = "sendrecv", pts = "0 101") =>
     `v=0\r\no=- 1 1 IN IP4 ${HOST}\r\ns=-\r\nc=IN IP4 ${HOST}\r\nt=0 0\r\nm=audio ${rtp.address().port} RTP/AVP ${pts}\r\na=rtpmap:101 telephone-event/8000\r\na=${dir}\r\n`;
   return { clock, engine, rtp, rtcp, remoteSdp };
