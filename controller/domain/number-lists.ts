@@ -106,7 +106,28 @@ export class BlockIndexBuilder {
   /** Rows added so far. */
   rows = 0;
 
+  private last: BlockRow | undefined;
+  private lastInfo = 0;
+
   private intern(r: BlockRow): number {
+    // An import's rows mostly repeat the row before: reuse its info without building the key
+    // string (one string per row is garbage the collector then pauses the loop for).
+    const p = this.last;
+    if (
+      p &&
+      p.category === r.category &&
+      p.reason === r.reason &&
+      p.setBy === r.setBy &&
+      p.byCalledParty === r.byCalledParty &&
+      p.facilityId === r.facilityId
+    )
+      return this.lastInfo;
+    this.last = r;
+    this.lastInfo = this.internKey(r);
+    return this.lastInfo;
+  }
+
+  private internKey(r: BlockRow): number {
     // Rows that differ only by id share one info; the id kept is the first seen.
     const k = `${r.category}\u0000${r.reason}\u0000${r.setBy}\u0000${r.byCalledParty ? 1 : 0}\u0000${r.facilityId ?? ""}`;
     let i = this.interned.get(k);
