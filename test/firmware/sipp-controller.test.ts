@@ -10,7 +10,7 @@ import { BankServer } from "../../controller/banks/server.ts";
 import { startFirmware } from "../../firmware/runtime.ts";
 import type { Call, DtmfEvent } from "../../telephony/api.ts";
 import { frequencyPresence, readWav, sine, writeWav } from "../support/audio.ts";
-import { freePort, startSipp } from "../support/sipp.ts";
+import { freePort, startSippOnFreePorts } from "../support/sipp.ts";
 import { tempDir, waitFor } from "./harness.ts";
 
 /** Answers after 600 ms (the controller warming up its prompt), then waits for our BYE. */
@@ -77,29 +77,33 @@ const UAS_SLOW_ANSWER = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 
 test("off-hook sends the INVITE at once; keypad digits and a flash reach SIPp as RFC 4733 events", async (t) => {
   const dir = await tempDir(t);
-  const sippPort = await freePort();
-  const mediaPort = await freePort();
-  const sipp = startSipp({
-    scenario: { name: "ctl.xml", xml: UAS_SLOW_ANSWER },
-    args: [
-      "-sf",
-      "ctl.xml",
-      "-i",
-      "127.0.0.1",
-      "-p",
-      String(sippPort),
-      "-mi",
-      "127.0.0.1",
-      "-mp",
-      String(mediaPort),
-      "-rtp_echo",
-      "-m",
-      "1",
-      "-timeout",
-      "30s",
-    ],
-    timeoutMs: 40_000,
-  });
+  const {
+    run: sipp,
+    ports: { sip: sippPort },
+  } = await startSippOnFreePorts(
+    async () => ({ sip: await freePort(), media: await freePort() }),
+    (p) => ({
+      scenario: { name: "ctl.xml", xml: UAS_SLOW_ANSWER },
+      args: [
+        "-sf",
+        "ctl.xml",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        String(p.sip),
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        String(p.media),
+        "-rtp_echo",
+        "-m",
+        "1",
+        "-timeout",
+        "30s",
+      ],
+      timeoutMs: 40_000,
+    }),
+  );
   t.teardown(() => sipp.stop());
 
   const banks = new BankServer();

@@ -22,7 +22,6 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -31,6 +30,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ULAW_ENCODE } from "../../telephony/media/g711.ts";
 import { concat, dtmf, silence, sine } from "./audio.ts";
+import { ownsUdpSocket } from "./sipp.ts";
 
 export type CalledPartyScenario =
   | "accept"
@@ -305,33 +305,6 @@ async function listening(port: number, child: ChildProcess, done: Promise<Called
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`sipp did not bind 127.0.0.1:${port} within 10 s`);
-}
-
-/** Whether process `pid` holds the UDP socket bound to 127.0.0.1:port. */
-function ownsUdpSocket(pid: number, port: number): boolean {
-  // /proc/net/udp: "sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode",
-  // addresses as host-order hex (127.0.0.1 is 0100007F on little-endian machines).
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
-  const inodes = readFileSync("/proc/net/udp", "latin1")
-    .split("\n")
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => f[1] === local)
-    .map((f) => f[9]);
-  if (inodes.length === 0) return false;
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return false;
-  }
-  return fds.some((fd) => {
-    try {
-      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      return inodes.some((inode) => target === `socket:[${inode}]`);
-    } catch {
-      return false;
-    }
-  });
 }
 
 function udpFree(port: number): Promise<boolean> {

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -93,4 +93,63 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
     if (udpFree) return port;
   }
   throw new Error("no free port found");
+}
+
+/**
+ * Starts SIPp on ports `choose()` picks, and picks again when SIPp could not bind one of them.
+ * A port found free can be taken before SIPp binds it by another test process (a baresip peer's
+ * RTP range, another SIPp): SIPp then exits at once with "Address already in use", which is not
+ * what the test is about. Resolves once SIPp holds its SIP port and media ports (or has already
+ * exited for another reason, which the test then sees in `run.exited`).
+ */
+export async function startSippOnFreePorts<P extends { sip: number; media?: number }>(
+  choose: () => Promise<P>,
+  options: (ports: P) => SippOptions,
+  attempts = 4,
+): Promise<{ run: SippRun; ports: P }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await choose();
+    const run = startSipp(options(ports));
+    // SIPp binds its media port and the one two above it (RTP/RTCP pairs) at start-up.
+    const wanted = ports.media === undefined ? [ports.sip] : [ports.sip, ports.media, ports.media + 2];
+    let exited: Awaited<SippRun["exited"]> | undefined;
+    void run.exited.then((r) => {
+      exited = r;
+    });
+    const deadline = Date.now() + 10_000;
+    while (exited === undefined && Date.now() < deadline && !wanted.every((p) => ownsUdpSocket(run.pid, p))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (exited === undefined) return { run, ports };
+    const out = `${exited.stdout}\n${exited.stderr}`;
+    if (attempt < attempts && /Address already in use/.test(out)) continue;
+    return { run, ports };
+  }
+}
+
+/** Whether process `pid` holds the UDP socket bound to 127.0.0.1:port. */
+export function ownsUdpSocket(pid: number, port: number): boolean {
+  // /proc/net/udp: "sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode",
+  // addresses as host-order hex (127.0.0.1 is 0100007F on little-endian machines).
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const inodes = readFileSync("/proc/net/udp", "latin1")
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[1] === local)
+    .map((f) => f[9]);
+  if (inodes.length === 0) return false;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  return fds.some((fd) => {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      return inodes.some((inode) => target === `socket:[${inode}]`);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import test from "ava";
 import type { Call } from "../../../telephony/api.ts";
-import { startSipp } from "../../support/sipp.ts";
+import { startSippOnFreePorts } from "../../support/sipp.ts";
 import { collectDtmf, loopbackEndpoint, peerPort, until, waitState, waitUdpBound } from "../ua/helpers.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/interop/${name}`, import.meta.url), "utf8");
@@ -22,30 +22,31 @@ test("SIPp calling Yardline: RFC 4733 digits 5, 9, # and an INFO digit 3 are rep
     c.on("dtmf", (ev) => digits.push({ digit: ev.digit, method: ev.method }));
     void c.answer();
   });
-  const sippPort = await peerPort();
-  const mediaPort = await peerPort(4);
-  const sipp = startSipp({
-    scenario: { name: "uac-dtmf.xml", xml: fixture("uac-dtmf.xml") },
-    args: [
-      "-sf",
-      "uac-dtmf.xml",
-      `127.0.0.1:${port}`,
-      "-i",
-      "127.0.0.1",
-      "-p",
-      String(sippPort),
-      "-mi",
-      "127.0.0.1",
-      "-mp",
-      String(mediaPort),
-      "-s",
-      "5551234",
-      "-m",
-      "1",
-      "-timeout",
-      "20s",
-    ],
-  });
+  const { run: sipp } = await startSippOnFreePorts(
+    async () => ({ sip: await peerPort(), media: await peerPort(4) }),
+    (p) => ({
+      scenario: { name: "uac-dtmf.xml", xml: fixture("uac-dtmf.xml") },
+      args: [
+        "-sf",
+        "uac-dtmf.xml",
+        `127.0.0.1:${port}`,
+        "-i",
+        "127.0.0.1",
+        "-p",
+        String(p.sip),
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        String(p.media),
+        "-s",
+        "5551234",
+        "-m",
+        "1",
+        "-timeout",
+        "20s",
+      ],
+    }),
+  );
   t.teardown(() => sipp.stop());
   const result = await sipp.exited;
   t.is(result.code, 0, result.stdout.slice(-2000) + result.stderr);
@@ -66,27 +67,31 @@ test("Yardline calling SIPp: digits 1 and 9 SIPp sends after answering are repor
   const { ep } = await loopbackEndpoint();
   t.teardown(() => ep.libDestroy());
   const acc = ep.accountCreate({ idUri: "sip:station-7@127.0.0.1" });
-  const sippPort = await peerPort();
-  const mediaPort = await peerPort(4);
-  const sipp = startSipp({
-    scenario: { name: "uas-dtmf.xml", xml: fixture("uas-dtmf.xml") },
-    args: [
-      "-sf",
-      "uas-dtmf.xml",
-      "-i",
-      "127.0.0.1",
-      "-p",
-      String(sippPort),
-      "-mi",
-      "127.0.0.1",
-      "-mp",
-      String(mediaPort),
-      "-m",
-      "1",
-      "-timeout",
-      "20s",
-    ],
-  });
+  const {
+    run: sipp,
+    ports: { sip: sippPort },
+  } = await startSippOnFreePorts(
+    async () => ({ sip: await peerPort(), media: await peerPort(4) }),
+    (p) => ({
+      scenario: { name: "uas-dtmf.xml", xml: fixture("uas-dtmf.xml") },
+      args: [
+        "-sf",
+        "uas-dtmf.xml",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        String(p.sip),
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        String(p.media),
+        "-m",
+        "1",
+        "-timeout",
+        "20s",
+      ],
+    }),
+  );
   t.teardown(() => sipp.stop());
   await waitUdpBound(sippPort);
   const call = acc.makeCall(`sip:sipp@127.0.0.1:${sippPort}`);
@@ -103,18 +108,21 @@ test("Yardline calling SIPp: digits 1 and 9 SIPp sends after answering are repor
   t.is(call.getInfo().disconnectReason, "local hangup");
 });
 
-function authTrunk(sippPort: number, mediaPort: number) {
-  return startSipp({
-    scenario: { name: "uas-auth.xml", xml: fixture("uas-auth.xml") },
-    args: ["-sf", "uas-auth.xml", "-i", "127.0.0.1", "-p", String(sippPort), "-mi", "127.0.0.1"].concat([
-      "-mp",
-      String(mediaPort),
-      "-m",
-      "1",
-      "-timeout",
-      "20s",
-    ]),
-  });
+function authTrunk() {
+  return startSippOnFreePorts(
+    async () => ({ sip: await peerPort(), media: await peerPort(4) }),
+    (p) => ({
+      scenario: { name: "uas-auth.xml", xml: fixture("uas-auth.xml") },
+      args: ["-sf", "uas-auth.xml", "-i", "127.0.0.1", "-p", String(p.sip), "-mi", "127.0.0.1"].concat([
+        "-mp",
+        String(p.media),
+        "-m",
+        "1",
+        "-timeout",
+        "20s",
+      ]),
+    }),
+  );
 }
 
 for (const [password, expected] of [
@@ -124,8 +132,10 @@ for (const [password, expected] of [
   test(`Yardline calling a SIPp trunk that answers 401: the INVITE retried with ${password === "hunter2" ? "the right" : "a wrong"} password is ${expected === "CONFIRMED" ? "answered" : "refused 403"} by SIPp's own digest check`, async (t) => {
     const { ep } = await loopbackEndpoint();
     t.teardown(() => ep.libDestroy());
-    const sippPort = await peerPort();
-    const sipp = authTrunk(sippPort, await peerPort(4));
+    const {
+      run: sipp,
+      ports: { sip: sippPort },
+    } = await authTrunk();
     t.teardown(() => sipp.stop());
     await waitUdpBound(sippPort);
     const acc = ep.accountCreate({

@@ -9,7 +9,7 @@ import type { SipSession } from "../../../telephony/sip/invite-session.ts";
 import { TcpTransport } from "../../../telephony/sip/tcp-transport.ts";
 import { UdpTransport } from "../../../telephony/sip/udp-transport.ts";
 import { SipUserAgent } from "../../../telephony/sip/user-agent.ts";
-import { freePort, startSipp } from "../../support/sipp.ts";
+import { freePort, startSippOnFreePorts } from "../../support/sipp.ts";
 
 const ANSWER_SDP = [
   "v=0",
@@ -48,25 +48,27 @@ async function uas(t: ExecutionContext, protocol: "UDP" | "TCP") {
 for (const protocol of ["UDP", "TCP"] as const) {
   test(`SIPp -sn uac${protocol === "TCP" ? " -t t1" : ""} calls our UAS: 180, 200 with SDP, ACK, BYE, exit code 0`, async (t) => {
     const { port, seen, ended } = await uas(t, protocol);
-    const sippPort = await freePort();
-    const sipp = startSipp({
-      args: [
-        "-sn",
-        "uac",
-        `127.0.0.1:${port}`,
-        "-i",
-        "127.0.0.1",
-        "-p",
-        String(sippPort),
-        "-s",
-        "5551234",
-        "-m",
-        "1",
-        "-timeout",
-        "20s",
-        ...(protocol === "TCP" ? ["-t", "t1"] : []),
-      ],
-    });
+    const { run: sipp } = await startSippOnFreePorts(
+      async () => ({ sip: await freePort() }),
+      (p) => ({
+        args: [
+          "-sn",
+          "uac",
+          `127.0.0.1:${port}`,
+          "-i",
+          "127.0.0.1",
+          "-p",
+          String(p.sip),
+          "-s",
+          "5551234",
+          "-m",
+          "1",
+          "-timeout",
+          "20s",
+          ...(protocol === "TCP" ? ["-t", "t1"] : []),
+        ],
+      }),
+    );
     t.teardown(() => sipp.stop());
     const result = await sipp.exited;
     if (result.code !== 0) t.log(result.stdout.slice(-3000), result.stderr.slice(-2000));
@@ -78,8 +80,13 @@ for (const protocol of ["UDP", "TCP"] as const) {
 }
 
 test("our UAC calls SIPp -sn uas: INVITE with SDP, 200, ACK, BYE answered 200, SIPp exit code 0", async (t) => {
-  const sippPort = await freePort();
-  const sipp = startSipp({ args: ["-sn", "uas", "-i", "127.0.0.1", "-p", String(sippPort), "-m", "1"] });
+  const {
+    run: sipp,
+    ports: { sip: sippPort },
+  } = await startSippOnFreePorts(
+    async () => ({ sip: await freePort() }),
+    (p) => ({ args: ["-sn", "uas", "-i", "127.0.0.1", "-p", String(p.sip), "-m", "1"] }),
+  );
   t.teardown(() => sipp.stop());
   const ua = new SipUserAgent({
     clock: new SystemClock(),
