@@ -22,7 +22,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import os from "node:os";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { assignCos, createCos } from "../controller/domain/classes.ts";
+import { assignCos, createCos, createFeatureGroup } from "../controller/domain/classes.ts";
 import { createHousingUnit, createPhoneBank, createStation } from "../controller/domain/facilities.ts";
 import { bookInmate } from "../controller/domain/inmates.ts";
 import { DEMO_FACILITY_ID, DEMO_NUMBERS, openDemoFacilityAllDay, seedDemoAgency } from "../controller/domain/seed.ts";
@@ -105,7 +105,8 @@ export async function run(): Promise<BenchResult[]> {
     ];
   } finally {
     for (const c of children) kill(c);
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.YARDLINE_BENCH_KEEP) process.stdout.write(`  kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -122,12 +123,23 @@ async function seed(dir: string, n: number): Promise<void> {
     await openDemoFacilityAllDay(ds);
     const scope = new Set([DEMO_FACILITY_ID]);
     const unit = await createHousingUnit(ds, scope, { id: "bench-unit", facilityId: DEMO_FACILITY_ID, name: "Bench" });
-    // Only a maximum duration: no calls-per-day, minutes or time-between-calls limits.
+    // A maximum duration, and the usage limits switched off (a class that leaves a feature out
+    // inherits it from the facility's class, so they are named here as off).
+    const group = await createFeatureGroup(ds, {
+      id: "fg-bench",
+      name: "Load test",
+      features: ["maxDuration", "maxCalls", "maxMinutes", "timeBetweenCalls"],
+    });
     const cos = await createCos(ds, {
       id: "cos-bench",
-      featureGroupId: "fg-duration",
+      featureGroupId: group.id,
       name: "Load test",
-      params: { maxDuration: { enabled: true, minutes: 30 } },
+      params: {
+        maxDuration: { enabled: true, minutes: 30 },
+        maxCalls: { enabled: false, day: null, week: null, month: null },
+        maxMinutes: { enabled: false, day: null, week: null, month: null },
+        timeBetweenCalls: { enabled: false, minutes: 0 },
+      },
     });
     await assignCos(ds, scope, { level: "housing-unit", id: unit.id }, cos.id);
     await createPhoneBank(ds, scope, {
@@ -328,11 +340,18 @@ async function runLevel(n: number, ctx: LevelCtx): Promise<Level> {
   if (samples === 0) why.push(`never all ${n} calls bridged at once (peak ${peak})`);
 
   // Every call's record, closed (the controller writes it at once when a call ends; give it a moment).
-  type Row = { status: string; accepted_at: number | null; charge_cents: number | null; recording_file: string | null };
+  type Row = {
+    status: string;
+    accepted_at: number | null;
+    charge_cents: number | null;
+    recording_file: string | null;
+    ending: string | null;
+    acceptance: string | null;
+  };
   const rows = (): Row[] =>
     db
       .prepare(
-        "select status, accepted_at, charge_cents, recording_file from call_records where started_at >= ? and station_id like 'bench-st-%'",
+        "select status, accepted_at, charge_cents, recording_file, ending, acceptance from call_records where started_at >= ? and station_id like 'bench-st-%'",
       )
       .all(since) as Row[];
   const deadline = Date.now() + 30_000;
@@ -345,7 +364,18 @@ async function runLevel(n: number, ctx: LevelCtx): Promise<Level> {
     (r) => r.status === "completed" && r.accepted_at !== null && (r.charge_cents ?? 0) > 0 && r.recording_file,
   );
   if (all.length !== n) why.push(`${all.length} call records for ${n} calls`);
-  if (good.length !== all.length) why.push(`${all.length - good.length} records not completed/accepted/charged/recorded`);
+  if (good.length !== all.length) {
+    // Say how the others ended, most common first.
+    const how = new Map<string, number>();
+    for (const r of all.filter((x) => !good.includes(x))) {
+      const k = `${r.status}: ${r.acceptance ?? "not accepted"}; ${r.ending ?? "no ending"}`;
+      how.set(k, (how.get(k) ?? 0) + 1);
+    }
+    const top = [...how.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3);
+    why.push(
+      `${all.length - good.length} records not completed/accepted/charged/recorded (${top.map(([k, n]) => `${n}× ${k}`).join(" | ")})`,
+    );
+  }
   const key = publicKeyFromPem(readFileSync(path.join(ctx.dir, "keys", PUBLIC_KEY_FILE), "utf8"));
   let sealsVerified = 0;
   for (const r of good) {
