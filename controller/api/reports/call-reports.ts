@@ -54,6 +54,20 @@ export const chronological: ReportDefinition<ChronologicalQuery> = {
   title: "Chronological list of calls",
   spec: "Chronological List of Calls Report",
   permission: P.reportCallDetail,
+  columnKeys: [
+    "date",
+    "time",
+    "site",
+    "inmate",
+    "duration",
+    "destination",
+    "callType",
+    "trunk",
+    "stationSet",
+    "charge",
+    "recorderChannel",
+    "notCompleted",
+  ],
   query: ChronologicalQuery,
   async run({ ds, facilityIds, query: q }) {
     let x = callsIn(ds, facilityIds, q);
@@ -127,6 +141,18 @@ export const numberUsage: ReportDefinition<NumberUsageQuery> = {
   title: "Telephone number usage",
   spec: "Telephone Number Usage Report",
   permission: P.reportCallDetail,
+  columnKeys: [
+    "number",
+    "inmate",
+    "date",
+    "time",
+    "telephone",
+    "recorderChannel",
+    "duration",
+    "charge",
+    "site",
+    "status",
+  ],
   query: NumberUsageQuery,
   async run({ ds, facilityIds, query: q }) {
     let x = callsIn(ds, facilityIds, q).where("destination", "like", numberPattern(q.number));
@@ -188,6 +214,7 @@ export const frequentNumbers: ReportDefinition<FrequentNumbersQuery> = {
   title: "Frequently dialed numbers",
   spec: "Frequently Dialed Numbers Report",
   permission: P.reportFraud,
+  columnKeys: ["number", "timesDialed", "date", "time", "recorderChannel", "facility", "site", "inmate"],
   query: FrequentNumbersQuery,
   async run({ ds, facilityIds, query: q }) {
     const counts = await callsIn(ds, facilityIds, q)
@@ -257,6 +284,7 @@ export const sharedNumbers: ReportDefinition<SharedNumbersQuery> = {
   id: "shared-numbers",
   title: "Numbers called by several inmates",
   permission: P.reportFraud,
+  columnKeys: ["number", "inmateCount", "calls", "duration", "inmates"],
   query: SharedNumbersQuery,
   async run({ ds, facilityIds, query: q }) {
     const min = q.minInmates ?? 2;
@@ -329,6 +357,7 @@ export const alertNotifications: ReportDefinition<AlertNotificationsQuery> = {
   title: "Alert notifications",
   spec: "Alert Notification Report",
   permission: P.reportCallDetail,
+  columnKeys: ["alertType", "destination", "date", "time", "telephone", "recorderChannel", "charge", "inmate", "site"],
   query: AlertNotificationsQuery,
   async run({ ds, facilityIds, query: q }) {
     const rows = await callsIn(ds, facilityIds, q)

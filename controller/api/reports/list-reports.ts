@@ -25,6 +25,7 @@ export const approvedNumbers: ReportDefinition<ApprovedNumbersQuery> = {
   title: "Approved telephone number search",
   spec: "Approved Telephone Number Search Report",
   permission: P.reportFraud,
+  columnKeys: ["number", "contact", "relationship", "inmateId", "inmate", "status", "facility", "site"],
   query: ApprovedNumbersQuery,
   async run({ ds, facilityIds, query: q }) {
     const rows = await ds.db
@@ -92,6 +93,7 @@ export const blockedNumbers: ReportDefinition<BlockedNumbersQuery> = {
   title: "Blocked telephone numbers",
   spec: "Blocked Telephone Numbers",
   permission: P.reportUsage,
+  columnKeys: ["number", "kind", "category", "reason", "blockedBy", "setBy", "site", "since"],
   query: BlockedNumbersQuery,
   async run({ ds, facilityIds, query: q }) {
     let x = ds.db
@@ -147,6 +149,7 @@ export const localExchanges: ReportDefinition<FacilitiesQuery> = {
   title: "Local exchanges",
   spec: "Local Exchanges",
   permission: P.reportUsage,
+  columnKeys: ["facility", "site", "exchange", "rateCenter", "city", "state", "lata"],
   query: FacilitiesQuery,
   async run({ ds, facilityIds }) {
     const facilities = await ds.db
@@ -195,6 +198,25 @@ export const usageAgainstLimits: ReportDefinition<UsageQuery> = {
   id: "usage-against-limits",
   title: "Usage against limits",
   permission: P.reportUsage,
+  columnKeys: [
+    "inmateId",
+    "inmate",
+    "facility",
+    "housingUnit",
+    "callsDay",
+    "maxCallsDay",
+    "callsWeek",
+    "maxCallsWeek",
+    "callsMonth",
+    "maxCallsMonth",
+    "minutesDay",
+    "maxMinutesDay",
+    "minutesWeek",
+    "maxMinutesWeek",
+    "minutesMonth",
+    "maxMinutesMonth",
+    "atLimit",
+  ],
   query: UsageQuery,
   async run({ ds, facilityIds, now }) {
     if (facilityIds.length === 0) throw invalid("no facility to report on");

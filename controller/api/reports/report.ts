@@ -49,6 +49,11 @@ export interface ReportDefinition<Q = Record<string, unknown>> {
   /** The spec's name for it, when it names one. */
   spec?: string;
   permission: Permission;
+  /**
+   * The keys of the columns a run answers, in their order: what a saved layout may choose and
+   * sort by, checked when the layout is saved rather than when it is run.
+   */
+  columnKeys: readonly string[];
   query: TSchema;
   run(input: ReportInput<Q>): Promise<ReportRun>;
 }

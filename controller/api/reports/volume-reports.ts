@@ -31,6 +31,7 @@ export const callSummary: ReportDefinition<CallSummaryQuery> = {
   id: "call-summary",
   title: "Calls by inmate, number, phone bank or facility",
   permission: P.reportUsage,
+  columnKeys: ["group", "facility", "calls", "completed", "duration", "charge"],
   query: CallSummaryQuery,
   async run({ ds, facilityIds, query: q }) {
     const privileged = q.groupBy !== "inmate" && q.groupBy !== "number";
@@ -126,6 +127,7 @@ export const dailyVolume: ReportDefinition<PeriodQuery> = {
   title: "Daily call volume and charges",
   spec: "Daily Call Volume and Charge Report",
   permission: P.reportUsage,
+  columnKeys: ["date", "facility", "calls", "completed", "duration", "charge"],
   query: PeriodQuery,
   async run({ ds, facilityIds, query: q }) {
     const rows = await callsIn(ds, facilityIds, q, { privileged: true })
@@ -173,6 +175,7 @@ export const deniedByReason: ReportDefinition<PeriodQuery> = {
   id: "denied-by-reason",
   title: "Calls not completed, by reason",
   permission: P.reportUsage,
+  columnKeys: ["facility", "reason", "rule", "calls"],
   query: PeriodQuery,
   async run({ ds, facilityIds, query: q }) {
     const rows = await callsIn(ds, facilityIds, q, { privileged: true })
@@ -220,6 +223,8 @@ export const gradeOfBlocking: ReportDefinition<GradeOfBlockingQuery> = {
   title: "Percentage grade of blocking",
   spec: "Percentage Grade of Blocking Report",
   permission: P.reportUsage,
+  // The third column is the telephone or the call type, as `by` asks.
+  columnKeys: ["facility", "interval", "telephone", "callType", "attempted", "blocked", "percentBlocked"],
   query: GradeOfBlockingQuery,
   async run({ ds, facilityIds, query: q }) {
     if (1440 % q.intervalMin !== 0) {
@@ -315,6 +320,7 @@ export const minutesByCallType: ReportDefinition<PeriodQuery> = {
   title: "Summary minutes by call type",
   spec: "Summary Minutes by Call Type",
   permission: P.reportRevenue,
+  columnKeys: ["facility", "callType", "calls", "duration", "minutes"],
   query: PeriodQuery,
   async run({ ds, facilityIds, query: q }) {
     const sums = await byFacilityAndType(ds, facilityIds, q);
@@ -387,6 +393,7 @@ export const revenue: ReportDefinition<RevenueQuery> = {
   title: "Distribution of revenues",
   spec: "Monthly Distribution of Revenues",
   permission: P.reportRevenue,
+  columnKeys: ["facility", "callType", "calls", "duration", "ratePerMinute", "gross", "dueState"],
   query: RevenueQuery,
   async run({ ds, facilityIds, query: q }) {
     const sums = await byFacilityAndType(ds, facilityIds, q);

@@ -9,12 +9,62 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { notFound } from "../../domain/errors.ts";
-import { audit, type DomainContext, requestScope } from "../domain-context.ts";
+import type { Principal } from "../../access/principal.ts";
+import { audit, type DomainContext, scopeOf } from "../domain-context.ts";
 import { principalOf } from "../plugins/auth.ts";
 import { reports } from "../reports/catalogue.ts";
 import { csvOf, type ReportDefinition, totalsOf } from "../reports/report.ts";
 import { errorResponses } from "../schemas/common.ts";
 import { ReportInfo, ReportResult } from "../schemas/reports.ts";
+import { savedReportRoutes } from "./saved-report-routes.ts";
+
+/**
+ * One run of a report for a caller: over the facilities the caller reaches, narrowed by the
+ * query's `facilityIds` (a facility outside the reach reads as missing).
+ */
+export async function runReport(
+  ctx: DomainContext,
+  def: ReportDefinition,
+  query: Record<string, unknown>,
+  p: Principal,
+  terminal: string,
+): Promise<ReportResult> {
+  const q = query as Record<string, unknown> & { facilityIds?: string };
+  const scope = await scopeOf(ctx, p);
+  let facilityIds = [...scope].sort();
+  if (q.facilityIds) {
+    const asked = [...new Set(q.facilityIds.split(","))];
+    if (asked.some((id) => !scope.has(id))) throw notFound("facility");
+    facilityIds = asked;
+  }
+  const now = ctx.clock.now();
+  const out = await def.run({ ds: ctx.ds, facilityIds, query: q, now });
+  const facilities = facilityIds.length
+    ? await ctx.ds.db
+        .selectFrom("facilities")
+        .select(["id", "name", "timeZone"])
+        .where("id", "in", facilityIds)
+        .orderBy("name")
+        .execute()
+    : [];
+  const criteria: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) criteria[k] = v as string | number | boolean;
+  return {
+    report: def.id,
+    title: def.title,
+    generatedAt: new Date(now).toISOString(),
+    generatedBy: p.username,
+    terminal,
+    criteria,
+    facilities,
+    columns: out.columns,
+    rows: out.rows,
+    subtotalRows: [...(out.subtotalRows ?? [])].sort((a, b) => a - b),
+    totals: totalsOf(out),
+    inmateCount: out.inmates ? out.inmates.size : null,
+    truncated: out.truncated ?? false,
+  };
+}
 
 export async function reportRoutes(app: FastifyInstance, ctx: DomainContext): Promise<void> {
   const tags = ["reports"];
@@ -34,48 +84,18 @@ export async function reportRoutes(app: FastifyInstance, ctx: DomainContext): Pr
       const p = principalOf(request);
       return reports
         .filter((r) => p.permissions.has(r.permission))
-        .map((r) => ({ id: r.id, title: r.title, spec: r.spec ?? null, permission: r.permission }));
+        .map((r) => ({
+          id: r.id,
+          title: r.title,
+          spec: r.spec ?? null,
+          permission: r.permission,
+          columns: [...r.columnKeys],
+        }));
     },
   );
 
-  async function run(def: ReportDefinition, request: FastifyRequest): Promise<ReportResult> {
-    const q = request.query as Record<string, unknown> & { facilityIds?: string };
-    const scope = await requestScope(ctx, request);
-    let facilityIds = [...scope].sort();
-    if (q.facilityIds) {
-      const asked = [...new Set(q.facilityIds.split(","))];
-      if (asked.some((id) => !scope.has(id))) throw notFound("facility");
-      facilityIds = asked;
-    }
-    const now = ctx.clock.now();
-    const out = await def.run({ ds: ctx.ds, facilityIds, query: q, now });
-    const facilities = facilityIds.length
-      ? await ctx.ds.db
-          .selectFrom("facilities")
-          .select(["id", "name", "timeZone"])
-          .where("id", "in", facilityIds)
-          .orderBy("name")
-          .execute()
-      : [];
-    const p = principalOf(request);
-    const criteria: Record<string, string | number | boolean> = {};
-    for (const [k, v] of Object.entries(q)) if (v !== undefined) criteria[k] = v as string | number | boolean;
-    return {
-      report: def.id,
-      title: def.title,
-      generatedAt: new Date(now).toISOString(),
-      generatedBy: p.username,
-      terminal: request.ip,
-      criteria,
-      facilities,
-      columns: out.columns,
-      rows: out.rows,
-      subtotalRows: [...(out.subtotalRows ?? [])].sort((a, b) => a - b),
-      totals: totalsOf(out),
-      inmateCount: out.inmates ? out.inmates.size : null,
-      truncated: out.truncated ?? false,
-    };
-  }
+  const run = (def: ReportDefinition, request: FastifyRequest) =>
+    runReport(ctx, def, request.query as Record<string, unknown>, principalOf(request), request.ip);
 
   for (const def of reports) {
     const config = { access: { permission: def.permission } };
@@ -117,4 +137,5 @@ export async function reportRoutes(app: FastifyInstance, ctx: DomainContext): Pr
       },
     );
   }
+  await savedReportRoutes(app, ctx);
 }

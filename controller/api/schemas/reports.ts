@@ -47,5 +47,7 @@ export const ReportInfo = Type.Object({
   title: Type.String(),
   spec: Type.Union([Type.String(), Type.Null()]),
   permission: Type.String(),
+  /** The column keys a saved layout may choose and sort by. */
+  columns: Type.Array(Type.String()),
 });
 export type ReportInfo = Static<typeof ReportInfo>;
