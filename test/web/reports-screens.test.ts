@@ -166,3 +166,44 @@ test.serial("a facility user's report shows only their facility", async (t) => {
   t.is(status, 404);
   await page.close();
 });
+
+test.serial("a report's layout is saved with its columns and sort, listed under its category, and runs", async (t) => {
+  const page = await e.browser.newPage();
+  await signInUi(page, e.url, adminName, adminPassword);
+  await runDailyVolume(page);
+  const form = page.getByTestId("save-layout");
+  await form.locator("summary").click();
+  await form.locator('input[name="layout-name"]').fill("Days by charges");
+  await form.locator('input[name="layout-category"]').fill("Management");
+  await form.locator('input[name="layout-column-completed"]').uncheck();
+  await form.locator('input[name="layout-column-duration"]').uncheck();
+  await form.locator('select[name="layout-sort-1"]').selectOption("charge");
+  await form.locator('select[name="layout-sort-dir-1"]').selectOption("desc");
+  await form.getByRole("button", { name: "Save layout" }).click();
+  await form.getByRole("status").waitFor();
+  t.is(await form.getByRole("status").textContent(), "Saved under Management.");
+
+  // A fresh visit lists it in the report menu under its category.
+  await page.goto(`${e.url}#/dashboard`);
+  await page.goto(`${e.url}#/reports`);
+  const option = page.locator('select[name="report"] optgroup[label="Management"] option');
+  await option.first().waitFor({ state: "attached" });
+  t.deepEqual(await option.allTextContents(), ["Days by charges"]);
+  const value = await option.first().getAttribute("value");
+  await page.locator('select[name="report"]').selectOption(value!);
+  t.regex((await page.getByTestId("layout-of").textContent()) ?? "", /Daily call volume and charges/);
+  await page.getByRole("button", { name: "Run report" }).click();
+  const report = page.getByTestId("report");
+  await report.waitFor();
+  t.is(await report.getByRole("heading").textContent(), "Days by charges");
+  t.deepEqual(await report.locator("thead th").allTextContents(), [
+    "Date",
+    "Facility",
+    "Calls attempted",
+    "Charges ($)",
+  ]);
+  // Largest charges first: facility B's $9.99, then facility A's first day, then its second.
+  t.deepEqual(await report.locator("tbody tr td:last-child").allTextContents(), ["$9.99", "$1.26", "$0.21"]);
+  t.deepEqual(await page.getByTestId("report-totals").locator("td").allTextContents(), ["Total", "", "4", "$11.46"]);
+  await page.close();
+});

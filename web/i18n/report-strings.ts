@@ -130,3 +130,45 @@ export function choiceLabel(key: string): string {
   const c = choices[key];
   return c ? c[language.value] : key;
 }
+
+/** The saved-layout strings of the Reports screen. */
+const savedStrings = {
+  standardReports: { en: "Standard reports", es: "Informes estándar" },
+  saveLayout: { en: "Save this layout", es: "Guardar este diseño" },
+  layoutName: { en: "Name", es: "Nombre" },
+  layoutCategory: { en: "Category", es: "Categoría" },
+  layoutColumns: { en: "Columns", es: "Columnas" },
+  layoutSort: { en: "Sort by", es: "Ordenar por" },
+  sortLevel: { en: "Sort level {n}", es: "Nivel de orden {n}" },
+  ascending: { en: "Ascending", es: "Ascendente" },
+  descending: { en: "Descending", es: "Descendente" },
+  noSort: { en: "(none)", es: "(ninguno)" },
+  everyFacility: { en: "Offer at every facility", es: "Ofrecer en todos los centros" },
+  lastDays: { en: "Last N days (empty: the dates above)", es: "Últimos N días (vacío: las fechas de arriba)" },
+  saveLayoutButton: { en: "Save layout", es: "Guardar diseño" },
+  layoutSaved: { en: "Saved under {category}.", es: "Guardado en {category}." },
+  layoutOf: { en: "Layout of: {title}", es: "Diseño de: {title}" },
+  deleteLayout: { en: "Delete layout", es: "Eliminar diseño" },
+  scheduleTime: { en: "Send daily at (facility time)", es: "Enviar a diario a las (hora del centro)" },
+  scheduleDays: { en: "On days", es: "Los días" },
+  emailTo: { en: "Email to (comma-separated)", es: "Enviar a (separados por comas)" },
+  schedule: { en: "Automatic report", es: "Informe automático" },
+} as const;
+
+const dayNames = {
+  en: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+  es: ["lun", "mar", "mié", "jue", "vie", "sáb", "dom"],
+};
+
+export type SavedStringKey = keyof typeof savedStrings;
+
+export function savedText(key: SavedStringKey, vars: Record<string, string | number> = {}): string {
+  let s: string = savedStrings[key][language.value];
+  for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
+  return s;
+}
+
+/** The short name of an ISO weekday (1 = Monday). */
+export function dayName(isoDay: number): string {
+  return dayNames[language.value][isoDay - 1] ?? String(isoDay);
+}

@@ -1,12 +1,17 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { ReportInfo, ReportResult } from "../../controller/api/schemas/reports.ts";
+import type { SavedReportInfo } from "../../controller/api/schemas/saved-reports.ts";
 import { CALL_TYPE_NAMES, CALL_TYPES } from "../../controller/domain/call-types.ts";
 import { FacilityPicker } from "../components/facility-picker.tsx";
 import { language, t } from "../i18n/i18n.ts";
-import { choiceLabel, columnLabel, paramLabel, reportTitle } from "../i18n/report-strings.ts";
+import { choiceLabel, columnLabel, paramLabel, reportTitle, savedText } from "../i18n/report-strings.ts";
 import { errorText } from "../stores/resource.ts";
 import { useApp } from "../stores/session-store.ts";
+import { SaveLayoutForm } from "./reports-save-layout.tsx";
+
+/** Saved layouts are offered in the same menu as the standard reports, as `saved:<id>`. */
+const SAVED = "saved:";
 
 type Column = ReportResult["columns"][number];
 type Cell = ReportResult["rows"][number][number];
@@ -100,8 +105,9 @@ export function formatCell(c: Column, v: Cell): string {
  * reaches.
  */
 export function ReportsPage() {
-  const { api, facilities } = useApp();
+  const { api, facilities, session } = useApp();
   const list = useSignal<ReportInfo[]>([]);
+  const saved = useSignal<SavedReportInfo[]>([]);
   const chosen = useSignal("");
   const facility = useSignal("");
   const now = new Date();
@@ -121,9 +127,27 @@ export function ReportsPage() {
         error.value = errorText(err);
       },
     );
+    loadSaved();
   }, []);
 
-  const fields = forms[chosen.value] ?? [];
+  function loadSaved(): void {
+    api.get<SavedReportInfo[]>("/reports/saved").then(
+      (r) => {
+        saved.value = r;
+      },
+      () => {
+        saved.value = [];
+      },
+    );
+  }
+
+  const layout = chosen.value.startsWith(SAVED)
+    ? saved.value.find((x) => x.id === chosen.value.slice(SAVED.length))
+    : undefined;
+  // A saved layout runs with its own criteria; only the facility may be narrowed.
+  const fields = layout ? [] : (forms[chosen.value] ?? []);
+  const runPath = layout ? `/reports/saved/${layout.id}/run` : `/reports/${chosen.value}`;
+  const categories = [...new Set(saved.value.map((x) => x.category))].sort((a, b) => a.localeCompare(b));
   const query = (): Record<string, string | undefined> => {
     const v = values.value;
     const q: Record<string, string | undefined> = { facilityIds: facility.value || undefined };
@@ -140,7 +164,7 @@ export function ReportsPage() {
   const csvUrl = () => {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(query())) if (v) qs.set(k, v);
-    return `/api/reports/${chosen.value}/csv?${qs}`;
+    return layout ? `/api/reports/saved/${layout.id}/csv?${qs}` : `/api/reports/${chosen.value}/csv?${qs}`;
   };
   const set = (k: string, v: string) => {
     values.value = { ...values.value, [k]: v };
@@ -220,7 +244,7 @@ export function ReportsPage() {
           error.value = null;
           busy.value = true;
           try {
-            result.value = await api.get<ReportResult>(`/reports/${chosen.value}`, query());
+            result.value = await api.get<ReportResult>(runPath, query());
           } catch (err) {
             result.value = null;
             error.value = errorText(err);
@@ -239,13 +263,31 @@ export function ReportsPage() {
               result.value = null;
             }}
           >
-            {list.value.map((x) => (
-              <option key={x.id} value={x.id}>
-                {reportTitle(x.id, x.title)}
-              </option>
+            <optgroup label={savedText("standardReports")}>
+              {list.value.map((x) => (
+                <option key={x.id} value={x.id}>
+                  {reportTitle(x.id, x.title)}
+                </option>
+              ))}
+            </optgroup>
+            {categories.map((c) => (
+              <optgroup key={c} label={c} data-testid="report-category">
+                {saved.value
+                  .filter((x) => x.category === c)
+                  .map((x) => (
+                    <option key={x.id} value={`${SAVED}${x.id}`}>
+                      {x.name}
+                    </option>
+                  ))}
+              </optgroup>
             ))}
           </select>
         </label>
+        {layout && (
+          <span class="report-meta" data-testid="layout-of">
+            {savedText("layoutOf", { title: reportTitle(layout.baseReport, layout.baseTitle) })}
+          </span>
+        )}
         <FacilityPicker facilities={facilities.facilities.value} value={facility} allowAll />
         {fields.map(input)}
         <button type="submit" disabled={busy.value || !chosen.value}>
@@ -268,7 +310,7 @@ export function ReportsPage() {
       {r && (
         <article class="panel" data-testid="report" aria-labelledby="report-title">
           <header>
-            <h2 id="report-title">{reportTitle(r.report, r.title)}</h2>
+            <h2 id="report-title">{layout ? r.title : reportTitle(r.report, r.title)}</h2>
             <p class="report-meta">
               {t("reportFacilities")}: {r.facilities.map((f) => `${f.name} (${f.id})`).join(", ") || "—"}
             </p>
@@ -329,6 +371,19 @@ export function ReportsPage() {
           {r.truncated && <p class="notice">{t("reportTruncated", { n: r.rows.length })}</p>}
           <p class="report-meta">— {t("reportEnd")} —</p>
         </article>
+      )}
+      {r && !layout && (
+        <SaveLayoutForm
+          result={r}
+          criteria={query()}
+          allFacilities={session.session.value?.facilities.all === true}
+          facilityId={facility.value || facilities.facilities.value[0]?.id || ""}
+          categories={categories}
+          onSaved={(s) => {
+            saved.value = [...saved.value, s];
+            loadSaved();
+          }}
+        />
       )}
     </section>
   );
