@@ -25,6 +25,7 @@ import { BankServer } from "./banks/server.ts";
 import { type CallService, startCallService, type TrunkRoutes } from "./call-service.ts";
 import type { FlowConfig } from "./calls/call-session.ts";
 import { seedDemoAgency } from "./domain/seed.ts";
+import { ReportScheduler, SmtpReportMailer } from "./reports-schedule/report-scheduler.ts";
 import { openStore, type StoreConfig } from "./store/database.ts";
 import { type DomainStore, domainStoreOf } from "./store/domain-store.ts";
 
@@ -178,6 +179,19 @@ export async function startController(cfg: ControllerConfig): Promise<Controller
     });
     const httpUrl = await app.listen({ host: cfg.http.host, port: cfg.http.port });
     stops.push(() => app.close());
+
+    // Automatic reports go out by the same mail server as the alert emails.
+    if (cfg.smtp) {
+      const reportsOut = new ReportScheduler({
+        ds,
+        access,
+        clock,
+        mailer: new SmtpReportMailer(cfg.smtp),
+        log: (m) => log(`reports: ${m}`),
+      });
+      reportsOut.start();
+      stops.push(() => reportsOut.stop());
+    }
 
     return {
       ds,
