@@ -205,5 +205,10 @@ test.serial("a report's layout is saved with its columns and sort, listed under 
   // Largest charges first: facility B's $9.99, then facility A's first day, then its second.
   t.deepEqual(await report.locator("tbody tr td:last-child").allTextContents(), ["$9.99", "$1.26", "$0.21"]);
   t.deepEqual(await page.getByTestId("report-totals").locator("td").allTextContents(), ["Total", "", "4", "$11.46"]);
+
+  // Its maker deletes it from the same menu.
+  await page.getByRole("button", { name: "Delete layout" }).click();
+  await page.locator('select[name="report"] optgroup[label="Management"]').waitFor({ state: "detached" });
+  t.is(await page.locator('select[name="report"] option', { hasText: "Days by charges" }).count(), 0);
   await page.close();
 });

@@ -153,6 +153,11 @@ const savedStrings = {
   scheduleDays: { en: "On days", es: "Los días" },
   emailTo: { en: "Email to (comma-separated)", es: "Enviar a (separados por comas)" },
   schedule: { en: "Automatic report", es: "Informe automático" },
+  offeredTo: {
+    en: "Offered to these access levels only (none ticked: every level with the report)",
+    es: "Solo para estos niveles de acceso (ninguno marcado: todos los que tienen el informe)",
+  },
+  layoutDeleted: { en: "Layout deleted.", es: "Diseño eliminado." },
 } as const;
 
 const dayNames = {

@@ -288,6 +288,24 @@ export function ReportsPage() {
             {savedText("layoutOf", { title: reportTitle(layout.baseReport, layout.baseTitle) })}
           </span>
         )}
+        {layout?.editable && (
+          <button
+            type="button"
+            onClick={async () => {
+              error.value = null;
+              try {
+                await api.del(`/reports/saved/${layout.id}`);
+                saved.value = saved.value.filter((x) => x.id !== layout.id);
+                chosen.value = list.value[0]?.id ?? "";
+                result.value = null;
+              } catch (err) {
+                error.value = errorText(err);
+              }
+            }}
+          >
+            {savedText("deleteLayout")}
+          </button>
+        )}
         <FacilityPicker facilities={facilities.facilities.value} value={facility} allowAll />
         {fields.map(input)}
         <button type="submit" disabled={busy.value || !chosen.value}>

@@ -1,4 +1,5 @@
 import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import type { ReportResult } from "../../controller/api/schemas/reports.ts";
 import type { SavedReportBody, SavedReportInfo } from "../../controller/api/schemas/saved-reports.ts";
 import { columnLabel, dayName, type SavedStringKey, savedText } from "../i18n/report-strings.ts";
@@ -38,6 +39,20 @@ export function SaveLayoutForm(props: Props) {
   const emailTo = useSignal("");
   const error = useSignal<string | null>(null);
   const done = useSignal<string | null>(null);
+  const levels = useSignal<{ id: string; name: string }[]>([]);
+  const levelIds = useSignal<string[]>([]);
+  useEffect(() => {
+    // The levels are offered to the Central Office only, and only when its level may read them.
+    if (!props.allFacilities) return;
+    api.get<{ id: string; name: string }[]>("/levels").then(
+      (r) => {
+        levels.value = r;
+      },
+      () => {
+        levels.value = [];
+      },
+    );
+  }, [props.allFacilities]);
   const label = (k: SavedStringKey, vars?: Record<string, string | number>) => savedText(k, vars);
 
   const submit = async (e: Event) => {
@@ -59,7 +74,7 @@ export function SaveLayoutForm(props: Props) {
       sort: sort.value.filter((s) => s.key !== ""),
       criteria,
       periodDays: periodDays.value ? Number(periodDays.value) : null,
-      levelIds: [],
+      levelIds: props.allFacilities ? levelIds.value : [],
       scheduleTime: time.value || null,
       scheduleDays: time.value ? days.value : [],
       emailTo: emailTo.value
@@ -181,6 +196,25 @@ export function SaveLayoutForm(props: Props) {
             />
             {label("everyFacility")}
           </label>
+        )}
+        {levels.value.length > 0 && (
+          <fieldset>
+            <legend>{label("offeredTo")}</legend>
+            {levels.value.map((l) => (
+              <label key={l.id}>
+                <input
+                  type="checkbox"
+                  name={`layout-level-${l.id}`}
+                  checked={levelIds.value.includes(l.id)}
+                  onChange={(e) => {
+                    const on = e.currentTarget.checked;
+                    levelIds.value = on ? [...levelIds.value, l.id] : levelIds.value.filter((x) => x !== l.id);
+                  }}
+                />
+                {l.name}
+              </label>
+            ))}
+          </fieldset>
         )}
         <fieldset>
           <legend>{label("schedule")}</legend>
