@@ -177,6 +177,16 @@ test.serial("a report's layout is saved with its columns and sort, listed under 
   await form.locator('input[name="layout-category"]').fill("Management");
   await form.locator('input[name="layout-column-completed"]').uncheck();
   await form.locator('input[name="layout-column-duration"]').uncheck();
+  // Charges moved to the front, before the facility and the date.
+  await form.getByRole("button", { name: "Move Charges ($) earlier" }).click();
+  await form.getByRole("button", { name: "Move Charges ($) earlier" }).click();
+  await form.getByRole("button", { name: "Move Charges ($) earlier" }).click();
+  t.deepEqual(await form.getByTestId("layout-column-order").locator("li").allTextContents(), [
+    "Charges ($) ↑",
+    "Date ↑",
+    "Facility ↑",
+    "Calls attempted ↑",
+  ]);
   await form.locator('select[name="layout-sort-1"]').selectOption("charge");
   await form.locator('select[name="layout-sort-dir-1"]').selectOption("desc");
   await form.getByRole("button", { name: "Save layout" }).click();
@@ -197,14 +207,15 @@ test.serial("a report's layout is saved with its columns and sort, listed under 
   await report.waitFor();
   t.is(await report.getByRole("heading").textContent(), "Days by charges");
   t.deepEqual(await report.locator("thead th").allTextContents(), [
+    "Charges ($)",
     "Date",
     "Facility",
     "Calls attempted",
-    "Charges ($)",
   ]);
   // Largest charges first: facility B's $9.99, then facility A's first day, then its second.
-  t.deepEqual(await report.locator("tbody tr td:last-child").allTextContents(), ["$9.99", "$1.26", "$0.21"]);
-  t.deepEqual(await page.getByTestId("report-totals").locator("td").allTextContents(), ["Total", "", "4", "$11.46"]);
+  t.deepEqual(await report.locator("tbody tr td:first-child").allTextContents(), ["$9.99", "$1.26", "$0.21"]);
+  // The total line's first cell names it and keeps the charges' total beside the name.
+  t.deepEqual(await page.getByTestId("report-totals").locator("td").allTextContents(), ["Total: $11.46", "", "", "4"]);
 
   // Its maker deletes it from the same menu.
   await page.getByRole("button", { name: "Delete layout" }).click();

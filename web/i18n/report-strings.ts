@@ -157,7 +157,8 @@ const savedStrings = {
     en: "Offered to these access levels only (none ticked: every level with the report)",
     es: "Solo para estos niveles de acceso (ninguno marcado: todos los que tienen el informe)",
   },
-  layoutDeleted: { en: "Layout deleted.", es: "Diseño eliminado." },
+  columnOrder: { en: "Column order", es: "Orden de las columnas" },
+  moveEarlier: { en: "Move {column} earlier", es: "Adelantar {column}" },
 } as const;
 
 const dayNames = {

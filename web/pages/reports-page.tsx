@@ -377,7 +377,13 @@ export function ReportsPage() {
                 <tr data-testid="report-totals">
                   {r.columns.map((c, j) => (
                     <td key={c.key} class={c.kind === "text" ? undefined : "num"}>
-                      {j === 0 ? t("reportTotal") : c.key in r.totals ? formatCell(c, r.totals[c.key] ?? 0) : ""}
+                      {j === 0
+                        ? c.key in r.totals
+                          ? `${t("reportTotal")}: ${formatCell(c, r.totals[c.key] ?? 0)}`
+                          : t("reportTotal")
+                        : c.key in r.totals
+                          ? formatCell(c, r.totals[c.key] ?? 0)
+                          : ""}
                     </td>
                   ))}
                 </tr>

@@ -70,7 +70,7 @@ export function SaveLayoutForm(props: Props) {
       category: category.value.trim(),
       baseReport: props.result.report,
       facilityId: props.allFacilities && everyFacility.value ? null : props.facilityId,
-      columns: props.result.columns.map((c) => c.key).filter((k) => columns.value.includes(k)),
+      columns: columns.value,
       sort: sort.value.filter((s) => s.key !== ""),
       criteria,
       periodDays: periodDays.value ? Number(periodDays.value) : null,
@@ -137,6 +137,32 @@ export function SaveLayoutForm(props: Props) {
               {columnLabel(c.key, c.label)}
             </label>
           ))}
+        </fieldset>
+        <fieldset>
+          <legend>{label("columnOrder")}</legend>
+          <ol data-testid="layout-column-order">
+            {columns.value.map((k, i) => {
+              const c = props.result.columns.find((x) => x.key === k);
+              const name = c ? columnLabel(c.key, c.label) : k;
+              return (
+                <li key={k}>
+                  {name}{" "}
+                  <button
+                    type="button"
+                    aria-label={label("moveEarlier", { column: name })}
+                    disabled={i === 0}
+                    onClick={() => {
+                      const next = [...columns.value];
+                      next.splice(i - 1, 2, k, next[i - 1]!);
+                      columns.value = next;
+                    }}
+                  >
+                    ↑
+                  </button>
+                </li>
+              );
+            })}
+          </ol>
         </fieldset>
         <fieldset>
           <legend>{label("layoutSort")}</legend>

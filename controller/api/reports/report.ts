@@ -111,7 +111,15 @@ export function csvOf(columns: ReportColumn[], rows: Cell[][], totals: Record<st
   for (const r of rows) lines.push(columns.map((c, i) => field(cell(c, r[i] ?? null))).join(","));
   if (Object.keys(totals).length) {
     lines.push(
-      columns.map((c, i) => (i === 0 ? "Total" : c.key in totals ? field(cell(c, totals[c.key] ?? 0)) : "")).join(","),
+      columns
+        .map((c, i) => {
+          const total = c.key in totals ? String(cell(c, totals[c.key] ?? 0)) : undefined;
+          // The first cell names the line; a totalled first column (a saved layout may put one
+          // there) keeps its total beside the name.
+          if (i === 0) return field(total === undefined ? "Total" : `Total: ${total}`);
+          return total === undefined ? "" : field(total);
+        })
+        .join(","),
     );
   }
   return `${lines.join("\r\n")}\r\n`;

@@ -160,6 +160,12 @@ test("a saved layout runs with its columns in its order and its rows in its sort
   t.is(lines[1], "Darnell Brooks,2026-03-03,30,0.21");
   t.is(lines.at(-1), "Total,,560,2.31");
 
+  // A totalled column put first keeps its total beside the line's name.
+  const first = await save(admin, layout({ name: "Charges first", columns: ["charge", "inmate"], sort: [] }));
+  const firstCsv = (await admin.get(`/api/reports/saved/${first.id}/csv`)).body.trim().split("\r\n");
+  t.is(firstCsv[0], "Cost of call ($),Inmate name");
+  t.is(firstCsv.at(-1), "Total: 2.31,");
+
   // A criterion given at run time overrides the saved one.
   const narrowed = (await admin.get(`/api/reports/saved/${s.id}/run?to=2026-03-03T00:00:00Z`)).json() as ReportResult;
   t.deepEqual(column(narrowed, "duration"), [125, 60]);
