@@ -124,7 +124,7 @@ export const en = {
   liveConnected: "Live: updates as calls change.",
   liveDisconnected: "Not connected to the live feed.",
   monitorHint:
-    "Monitor calls the telephone you name (a registered monitoring station such as monitor-control-room, or a SIP address) and connects it to the call when you answer. Privileged calls are never monitored.",
+    "Monitor calls the monitoring station you pick (one an administrator set up for this facility) and connects it to the call when you answer. Privileged calls are never monitored.",
   monitor: "Monitor",
   monitorCall: "Monitor call",
   monitorStation: "Monitoring station",
@@ -412,7 +412,7 @@ export const es: Record<StringKey, string> = {
   liveConnected: "En vivo: se actualiza con cada cambio.",
   liveDisconnected: "Sin conexión con la vista en vivo.",
   monitorHint:
-    "Monitorear llama al teléfono que indique (una estación de monitoreo registrada, como monitor-control-room, o una dirección SIP) y lo conecta a la llamada cuando contesta. Las llamadas privilegiadas nunca se monitorean.",
+    "Monitorear llama a la estación de monitoreo que elija (una que un administrador configuró para esta instalación) y la conecta a la llamada cuando contesta. Las llamadas privilegiadas nunca se monitorean.",
   monitor: "Monitorear",
   monitorCall: "Monitorear llamada",
   monitorStation: "Estación de monitoreo",
