@@ -1,6 +1,7 @@
 import type { ExtraAudioDevice, SoundDeviceFault } from "../telephony/api.ts";
 import type { Clock, TimerHandle } from "../telephony/clock.ts";
 import type { HandsetLine, LineCall } from "./line.ts";
+import { FailedCall } from "./sip-line.ts";
 
 /**
  * How long after a failed open, or a device lost in operation, the handset's sound device is
@@ -63,7 +64,7 @@ export class HandsetAudio implements HandsetLine {
   }
 
   call(): LineCall {
-    if (!this.inService) return new RefusedCall(`handset audio out of service (${this.why})`);
+    if (!this.inService) return new FailedCall(`handset audio out of service (${this.why})`);
     const call = new GatedCall(this.o.line.call(), () => {
       if (this.current === call) this.current = undefined;
     });
@@ -127,20 +128,6 @@ export class HandsetAudio implements HandsetLine {
       void this.tryOpen();
     }, this.o.retryMs ?? SOUND_RETRY_MS);
   }
-}
-
-/** A call on a line whose sound device is gone: never placed, ends at once (asynchronously). */
-class RefusedCall implements LineCall {
-  private readonly reason: string;
-  constructor(reason: string) {
-    this.reason = reason;
-  }
-  onAudio(): void {}
-  onEnded(listener: (reason: string) => void): void {
-    queueMicrotask(() => listener(this.reason));
-  }
-  async sendDigits(): Promise<void> {}
-  async hangup(): Promise<void> {}
 }
 
 /** A SIP call that the handset's line can end itself when the sound device is lost. */

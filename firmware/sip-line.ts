@@ -106,8 +106,11 @@ class SipLineCall implements LineCall {
   }
 }
 
-/** A call that never reached the wire (makeCall threw): it ends at once, asynchronously. */
-class FailedCall implements LineCall {
+/**
+ * A call that never reached the wire (makeCall threw, no SIP, no sound device): it ends at once,
+ * asynchronously, with the reason.
+ */
+export class FailedCall implements LineCall {
   private readonly reason: string;
   constructor(reason: string) {
     this.reason = reason;
