@@ -134,7 +134,7 @@ export interface BlockedNumbersTable {
   createdAt: number;
 }
 
-/** An import still writing: its rows' ids start with `id` (controller/store/import-runs.ts). */
+/** An import still writing: its rows' ids start with `id` (controller/store/import-store.ts). */
 export interface ImportRunsTable {
   id: string;
   kind: string;
