@@ -222,7 +222,10 @@ export class KillSwitchPush {
 
   start(): void {
     this.offs.push(
-      this.opts.ds.onChange(() => this.request()),
+      // A block-list change (an import, a number added) switches nothing off: no reload for it.
+      this.opts.ds.onChange((_facilityId, kind) => {
+        if (kind !== "blocks") this.request();
+      }),
       this.opts.banks.on("board-connected", (e) => {
         this.pushed.delete(e.boardId);
         this.fullFor.add(e.boardId);

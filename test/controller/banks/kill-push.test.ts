@@ -246,3 +246,31 @@ test("a command the board fails is sent again at the next change, even when the 
   await push.settled();
   t.deepEqual(sent, ["kill:B", "clear-schedule:B"], "B sent again; the other units were acknowledged");
 });
+
+test("a block-list change does not reload the switches; a rules change does", async (t) => {
+  let loads = 0;
+  let changed: (kind: "rules" | "blocks") => void = () => {};
+  const push = new KillSwitchPush({
+    banks: { on: () => () => {}, all: () => [], sendCommand: async () => ({ ok: true }) },
+    ds: {
+      onChange: (l) => {
+        changed = (kind) => l("f1", kind);
+        return () => {};
+      },
+    },
+    load: async () => {
+      loads++;
+      return view();
+    },
+  });
+  push.start();
+  t.teardown(() => push.stop());
+  await push.settled();
+  t.is(loads, 1, "loaded once at start");
+  changed("blocks");
+  await push.settled();
+  t.is(loads, 1, "a block-list change loads nothing");
+  changed("rules");
+  await push.settled();
+  t.is(loads, 2);
+});
