@@ -162,12 +162,6 @@ export class MonitorStationDirectory {
     return s ? publicView(s) : undefined;
   }
 
-  /** The station registering as `account`, if it is enabled. */
-  byAccount(account: string): MonitorStation | undefined {
-    for (const s of this.byId.values()) if (s.account === account && s.enabled) return publicView(s);
-    return undefined;
-  }
-
   /**
    * What the registrar checks a `monitor-…` REGISTER against: the stored digests of an enabled
    * station (for the realm they were made for), or nothing (refused).

@@ -62,10 +62,6 @@ export class CallMonitors {
     this.beepIntervalMs = beepIntervalMs;
   }
 
-  get size(): number {
-    return this.attached.size;
-  }
-
   attach(port: AudioMedia, mode: MonitorMode): MonitorHandle {
     if (this.attached.has(port)) throw new Error("this port is already monitoring the call");
     const { inmate, called } = this.ports();
