@@ -10,7 +10,7 @@ import { Permissions as P } from "../../access/permissions.ts";
 import { CALL_TYPES } from "../../domain/call-types.ts";
 import type { DomainStore } from "../../store/domain-store.ts";
 import { Id } from "../schemas/common.ts";
-import { type Cell, col, MAX_ROWS, numberPattern, type ReportDefinition } from "./report.ts";
+import { type Cell, col, keysOf, listRun, MAX_ROWS, numberPattern, type ReportDefinition } from "./report.ts";
 
 export const FacilityIds = Type.String({
   pattern: "^[A-Za-z0-9_.:-]+(,[A-Za-z0-9_.:-]+)*$",
@@ -49,25 +49,27 @@ export const ChronologicalQuery = Type.Object(
 );
 export type ChronologicalQuery = Static<typeof ChronologicalQuery>;
 
+const chronologicalColumns = [
+  col("date", "Date"),
+  col("time", "Time"),
+  col("site", "Site code"),
+  col("inmate", "Inmate name"),
+  col("duration", "Duration (s)", "seconds"),
+  col("destination", "Destination number"),
+  col("callType", "Call type"),
+  col("trunk", "Trunk"),
+  col("stationSet", "Station set number"),
+  col("charge", "Cost of call ($)", "money"),
+  col("recorderChannel", "Recorder channel"),
+  col("notCompleted", "Reason not completed"),
+];
+
 export const chronological: ReportDefinition<ChronologicalQuery> = {
   id: "chronological",
   title: "Chronological list of calls",
   spec: "Chronological List of Calls Report",
   permission: P.reportCallDetail,
-  columnKeys: [
-    "date",
-    "time",
-    "site",
-    "inmate",
-    "duration",
-    "destination",
-    "callType",
-    "trunk",
-    "stationSet",
-    "charge",
-    "recorderChannel",
-    "notCompleted",
-  ],
+  columnKeys: keysOf(chronologicalColumns),
   query: ChronologicalQuery,
   async run({ ds, facilityIds, query: q }) {
     let x = callsIn(ds, facilityIds, q);
@@ -80,44 +82,20 @@ export const chronological: ReportDefinition<ChronologicalQuery> = {
       .orderBy("id")
       .limit(MAX_ROWS + 1)
       .execute();
-    const inmates = new Set<string>();
-    const out: Cell[][] = [];
-    for (const r of rows.slice(0, MAX_ROWS)) {
-      if (r.inmateId) inmates.add(r.inmateId);
-      out.push([
-        r.localDate,
-        r.localTime,
-        r.facilityId,
-        r.inmateName,
-        r.durationSec,
-        r.destination ?? r.dialledDigits,
-        r.callType,
-        r.trunk,
-        r.stationSetNumber,
-        r.chargeCents,
-        r.recorderChannel,
-        r.notCompletedReason ?? "",
-      ]);
-    }
-    return {
-      columns: [
-        col("date", "Date"),
-        col("time", "Time"),
-        col("site", "Site code"),
-        col("inmate", "Inmate name"),
-        col("duration", "Duration (s)", "seconds"),
-        col("destination", "Destination number"),
-        col("callType", "Call type"),
-        col("trunk", "Trunk"),
-        col("stationSet", "Station set number"),
-        col("charge", "Cost of call ($)", "money"),
-        col("recorderChannel", "Recorder channel"),
-        col("notCompleted", "Reason not completed"),
-      ],
-      rows: out,
-      inmates,
-      truncated: rows.length > MAX_ROWS,
-    };
+    return listRun(chronologicalColumns, rows, (r) => [
+      r.localDate,
+      r.localTime,
+      r.facilityId,
+      r.inmateName,
+      r.durationSec,
+      r.destination ?? r.dialledDigits,
+      r.callType,
+      r.trunk,
+      r.stationSetNumber,
+      r.chargeCents,
+      r.recorderChannel,
+      r.notCompletedReason ?? "",
+    ]);
   },
 };
 
@@ -136,23 +114,25 @@ export const NumberUsageQuery = Type.Object(
 );
 export type NumberUsageQuery = Static<typeof NumberUsageQuery>;
 
+const numberUsageColumns = [
+  col("number", "Telephone number"),
+  col("inmate", "Inmate name"),
+  col("date", "Date"),
+  col("time", "Time"),
+  col("telephone", "Telephone used"),
+  col("recorderChannel", "Recorder channel"),
+  col("duration", "Duration (s)", "seconds"),
+  col("charge", "Cost of call ($)", "money"),
+  col("site", "Site code"),
+  col("status", "Status"),
+];
+
 export const numberUsage: ReportDefinition<NumberUsageQuery> = {
   id: "number-usage",
   title: "Telephone number usage",
   spec: "Telephone Number Usage Report",
   permission: P.reportCallDetail,
-  columnKeys: [
-    "number",
-    "inmate",
-    "date",
-    "time",
-    "telephone",
-    "recorderChannel",
-    "duration",
-    "charge",
-    "site",
-    "status",
-  ],
+  columnKeys: keysOf(numberUsageColumns),
   query: NumberUsageQuery,
   async run({ ds, facilityIds, query: q }) {
     let x = callsIn(ds, facilityIds, q).where("destination", "like", numberPattern(q.number));
@@ -167,39 +147,18 @@ export const numberUsage: ReportDefinition<NumberUsageQuery> = {
       .orderBy("id")
       .limit(MAX_ROWS + 1)
       .execute();
-    const inmates = new Set<string>();
-    const out = rows.slice(0, MAX_ROWS).map((r): Cell[] => {
-      if (r.inmateId) inmates.add(r.inmateId);
-      return [
-        r.destination,
-        r.inmateName,
-        r.localDate,
-        r.localTime,
-        telephone(r),
-        r.recorderChannel,
-        r.durationSec,
-        r.chargeCents,
-        r.facilityId,
-        r.status,
-      ];
-    });
-    return {
-      columns: [
-        col("number", "Telephone number"),
-        col("inmate", "Inmate name"),
-        col("date", "Date"),
-        col("time", "Time"),
-        col("telephone", "Telephone used"),
-        col("recorderChannel", "Recorder channel"),
-        col("duration", "Duration (s)", "seconds"),
-        col("charge", "Cost of call ($)", "money"),
-        col("site", "Site code"),
-        col("status", "Status"),
-      ],
-      rows: out,
-      inmates,
-      truncated: rows.length > MAX_ROWS,
-    };
+    return listRun(numberUsageColumns, rows, (r) => [
+      r.destination,
+      r.inmateName,
+      r.localDate,
+      r.localTime,
+      telephone(r),
+      r.recorderChannel,
+      r.durationSec,
+      r.chargeCents,
+      r.facilityId,
+      r.status,
+    ]);
   },
 };
 
@@ -209,12 +168,23 @@ export const FrequentNumbersQuery = Type.Object(
 );
 export type FrequentNumbersQuery = Static<typeof FrequentNumbersQuery>;
 
+const frequentNumbersColumns = [
+  col("number", "Telephone number"),
+  col("timesDialed", "Times dialed in the period"),
+  col("date", "Date"),
+  col("time", "Time"),
+  col("recorderChannel", "Recorder channel"),
+  col("facility", "Facility"),
+  col("site", "Site code"),
+  col("inmate", "Inmate name"),
+];
+
 export const frequentNumbers: ReportDefinition<FrequentNumbersQuery> = {
   id: "frequent-numbers",
   title: "Frequently dialed numbers",
   spec: "Frequently Dialed Numbers Report",
   permission: P.reportFraud,
-  columnKeys: ["number", "timesDialed", "date", "time", "recorderChannel", "facility", "site", "inmate"],
+  columnKeys: keysOf(frequentNumbersColumns),
   query: FrequentNumbersQuery,
   async run({ ds, facilityIds, query: q }) {
     const counts = await callsIn(ds, facilityIds, q)
@@ -242,35 +212,16 @@ export const frequentNumbers: ReportDefinition<FrequentNumbersQuery> = {
           .limit(MAX_ROWS + 1)
           .execute()
       : [];
-    const inmates = new Set<string>();
-    const out = rows.slice(0, MAX_ROWS).map((r): Cell[] => {
-      if (r.inmateId) inmates.add(r.inmateId);
-      return [
-        r.destination,
-        n.get(r.destination as string) ?? 0,
-        r.localDate,
-        r.localTime,
-        r.recorderChannel,
-        r.facilityName,
-        r.facilityId,
-        r.inmateName,
-      ];
-    });
-    return {
-      columns: [
-        col("number", "Telephone number"),
-        col("timesDialed", "Times dialed in the period"),
-        col("date", "Date"),
-        col("time", "Time"),
-        col("recorderChannel", "Recorder channel"),
-        col("facility", "Facility"),
-        col("site", "Site code"),
-        col("inmate", "Inmate name"),
-      ],
-      rows: out,
-      inmates,
-      truncated: rows.length > MAX_ROWS,
-    };
+    return listRun(frequentNumbersColumns, rows, (r) => [
+      r.destination,
+      n.get(r.destination as string) ?? 0,
+      r.localDate,
+      r.localTime,
+      r.recorderChannel,
+      r.facilityName,
+      r.facilityId,
+      r.inmateName,
+    ]);
   },
 };
 
@@ -352,12 +303,24 @@ export const sharedNumbers: ReportDefinition<SharedNumbersQuery> = {
 export const AlertNotificationsQuery = Type.Object(Period, { additionalProperties: false });
 export type AlertNotificationsQuery = Static<typeof AlertNotificationsQuery>;
 
+const alertNotificationsColumns = [
+  col("alertType", "Type of alert"),
+  col("destination", "Destination number"),
+  col("date", "Date"),
+  col("time", "Time"),
+  col("telephone", "Telephone used"),
+  col("recorderChannel", "Recorder channel"),
+  col("charge", "Cost of call ($)", "money"),
+  col("inmate", "Inmate name"),
+  col("site", "Site code"),
+];
+
 export const alertNotifications: ReportDefinition<AlertNotificationsQuery> = {
   id: "alert-notifications",
   title: "Alert notifications",
   spec: "Alert Notification Report",
   permission: P.reportCallDetail,
-  columnKeys: ["alertType", "destination", "date", "time", "telephone", "recorderChannel", "charge", "inmate", "site"],
+  columnKeys: keysOf(alertNotificationsColumns),
   query: AlertNotificationsQuery,
   async run({ ds, facilityIds, query: q }) {
     const rows = await callsIn(ds, facilityIds, q)
@@ -367,36 +330,16 @@ export const alertNotifications: ReportDefinition<AlertNotificationsQuery> = {
       .orderBy("id")
       .limit(MAX_ROWS + 1)
       .execute();
-    const inmates = new Set<string>();
-    const out = rows.slice(0, MAX_ROWS).map((r): Cell[] => {
-      if (r.inmateId) inmates.add(r.inmateId);
-      return [
-        r.alertType,
-        r.destination,
-        r.localDate,
-        r.localTime,
-        telephone(r),
-        r.recorderChannel,
-        r.chargeCents,
-        r.inmateName,
-        r.facilityId,
-      ];
-    });
-    return {
-      columns: [
-        col("alertType", "Type of alert"),
-        col("destination", "Destination number"),
-        col("date", "Date"),
-        col("time", "Time"),
-        col("telephone", "Telephone used"),
-        col("recorderChannel", "Recorder channel"),
-        col("charge", "Cost of call ($)", "money"),
-        col("inmate", "Inmate name"),
-        col("site", "Site code"),
-      ],
-      rows: out,
-      inmates,
-      truncated: rows.length > MAX_ROWS,
-    };
+    return listRun(alertNotificationsColumns, rows, (r) => [
+      r.alertType,
+      r.destination,
+      r.localDate,
+      r.localTime,
+      telephone(r),
+      r.recorderChannel,
+      r.chargeCents,
+      r.inmateName,
+      r.facilityId,
+    ]);
   },
 };

@@ -10,7 +10,7 @@ import { resolveCos } from "../../domain/cos.ts";
 import { invalid } from "../../domain/errors.ts";
 import { periodStarts } from "../../store/usage.ts";
 import { FacilityIds } from "./call-reports.ts";
-import { type Cell, col, MAX_ROWS, numberPattern, type ReportDefinition } from "./report.ts";
+import { type Cell, col, keysOf, listRun, MAX_ROWS, numberPattern, type ReportDefinition } from "./report.ts";
 
 const NumberSearch = Type.String({ minLength: 1, maxLength: 40, pattern: "^[0-9+*?() .-]+$" });
 
@@ -20,12 +20,23 @@ export const ApprovedNumbersQuery = Type.Object(
 );
 export type ApprovedNumbersQuery = Static<typeof ApprovedNumbersQuery>;
 
+const approvedNumbersColumns = [
+  col("number", "Telephone number"),
+  col("contact", "Called party"),
+  col("relationship", "Relationship"),
+  col("inmateId", "Inmate register number"),
+  col("inmate", "Inmate name"),
+  col("status", "Inmate status"),
+  col("facility", "Facility"),
+  col("site", "Site code"),
+];
+
 export const approvedNumbers: ReportDefinition<ApprovedNumbersQuery> = {
   id: "approved-numbers",
   title: "Approved telephone number search",
   spec: "Approved Telephone Number Search Report",
   permission: P.reportFraud,
-  columnKeys: ["number", "contact", "relationship", "inmateId", "inmate", "status", "facility", "site"],
+  columnKeys: keysOf(approvedNumbersColumns),
   query: ApprovedNumbersQuery,
   async run({ ds, facilityIds, query: q }) {
     const rows = await ds.db
@@ -49,35 +60,16 @@ export const approvedNumbers: ReportDefinition<ApprovedNumbersQuery> = {
       .orderBy("i.id")
       .limit(MAX_ROWS + 1)
       .execute();
-    const inmates = new Set<string>();
-    const out = rows.slice(0, MAX_ROWS).map((r): Cell[] => {
-      inmates.add(r.inmateId);
-      return [
-        r.number,
-        r.name,
-        r.relationship,
-        r.inmateId,
-        `${r.lastName}, ${r.firstName}`,
-        r.status,
-        r.facility,
-        r.facilityId,
-      ];
-    });
-    return {
-      columns: [
-        col("number", "Telephone number"),
-        col("contact", "Called party"),
-        col("relationship", "Relationship"),
-        col("inmateId", "Inmate register number"),
-        col("inmate", "Inmate name"),
-        col("status", "Inmate status"),
-        col("facility", "Facility"),
-        col("site", "Site code"),
-      ],
-      rows: out,
-      inmates,
-      truncated: rows.length > MAX_ROWS,
-    };
+    return listRun(approvedNumbersColumns, rows, (r) => [
+      r.number,
+      r.name,
+      r.relationship,
+      r.inmateId,
+      `${r.lastName}, ${r.firstName}`,
+      r.status,
+      r.facility,
+      r.facilityId,
+    ]);
   },
 };
 

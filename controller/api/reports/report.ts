@@ -63,6 +63,27 @@ export const MAX_ROWS = 10_000;
 
 export const col = (key: string, label: string, kind: ColumnKind = "text"): ReportColumn => ({ key, label, kind });
 
+/** The keys of a report's columns, for its `columnKeys` when its columns do not change with the query. */
+export const keysOf = (columns: readonly ReportColumn[]): string[] => columns.map((c) => c.key);
+
+/**
+ * A report that lists rows one by one (calls, numbers): the first MAX_ROWS rows as cells, the
+ * inmates they are about, and whether the list stopped there. `rows` is read with one row more
+ * than MAX_ROWS so that a full list can tell it was cut.
+ */
+export function listRun<R extends { inmateId: string | null }>(
+  columns: ReportColumn[],
+  rows: readonly R[],
+  cells: (r: R) => Cell[],
+): ReportRun {
+  const inmates = new Set<string>();
+  const out = rows.slice(0, MAX_ROWS).map((r) => {
+    if (r.inmateId) inmates.add(r.inmateId);
+    return cells(r);
+  });
+  return { columns, rows: out, inmates, truncated: rows.length > MAX_ROWS };
+}
+
 export const totalled = (k: ColumnKind) => k === "count" || k === "seconds" || k === "minutes" || k === "money";
 
 /** Column totals, leaving subtotal rows out. */
