@@ -123,18 +123,9 @@ export type Params = Map<string, string | null>;
  * gen-value = token / host / quoted-string. SEMI and EQUAL allow whitespace on both sides.
  * RFC 3261 §25.1
  *
- * Reads from `s[i]` (which must be ";" or the end) to the end or to `stop` (a character that
- * ends the parameter list, such as "," in a list). Names are lower-cased.
- */
-export function readParams(s: string, i: number): { params: Params; end: number } {
-  const params: Params = new Map();
-  const end = readParamsInto(s, i, params);
-  return { params, end };
-}
-
-/**
- * `readParams` without the result object: fills `params` and returns the end index. Walks
- * character codes, since it runs for every Via, From, To, Contact and Route of every message.
+ * Reads from `s[i]` (which must be ";" or the end) as far as the parameters go, fills `params`
+ * (names lower-cased) and returns the index where they end. Walks character codes, since it
+ * runs for every Via, From, To, Contact and Route of every message.
  */
 export function readParamsInto(s: string, i: number, params: Params): number {
   const n = s.length;
@@ -175,7 +166,8 @@ export function readParamsInto(s: string, i: number, params: Params): number {
   return j;
 }
 
-function skipWsCode(s: string, i: number): number {
+/** Skips spaces and tabs, by character code (for the scanners that run on every message). */
+export function skipWsCode(s: string, i: number): number {
   let c = s.charCodeAt(i);
   while (c === 32 || c === 9) c = s.charCodeAt(++i);
   return i;

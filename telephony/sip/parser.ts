@@ -52,13 +52,6 @@ const WS_RE = /\s/;
 /** rfc1123-date with "GMT" — RFC 3261 §20.17 (RFC 4475 baddate). */
 const DATE_RE =
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
-/**
- * Headers that may appear at most once (RFC 3261 §7.3.1 and Table 2): To, From, Call-ID, CSeq,
- * Max-Forwards, Content-Length, Content-Type, Expires. Required (RFC 3261 §8.1.1): Via, To,
- * From, Call-ID, CSeq; §8.1.1 lists Max-Forwards too, which is checked when present but not
- * required. `HeaderIndex` checks both lists in this order.
- */
-
 function fail(error: string, partial?: { headers: SipHeaders; isRequest: boolean }, status?: 400 | 505): ParseResult {
   // A Via is enough to route an answer (RFC 3261 §18.2.2); whatever else is present is copied.
   const answerable = partial?.isRequest && partial.headers.has("via");
@@ -279,7 +272,14 @@ function nameAt(text: string, from: number, to: number): NameEntry | undefined {
   return e;
 }
 
-/** What one pass over the header fields learns: counts, first values, list rows. */
+/**
+ * What one pass over the header fields learns: counts, first values, list rows.
+ *
+ * Headers that may appear at most once (RFC 3261 §7.3.1 and Table 2): To, From, Call-ID, CSeq,
+ * Max-Forwards, Content-Length, Content-Type, Expires. Required (RFC 3261 §8.1.1): Via, To,
+ * From, Call-ID, CSeq; §8.1.1 lists Max-Forwards too, which is checked when present but not
+ * required. `missing()` and `repeated()` check both lists in this order.
+ */
 class HeaderIndex {
   via: string | undefined = undefined;
   to: string | undefined = undefined;

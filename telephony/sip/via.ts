@@ -7,7 +7,7 @@
  *
  * SLASH and COLON allow whitespace on both sides (RFC 4475 wsinv).
  */
-import { formatParams, isTokenCode, type Params, readParamsInto, SipSyntaxError } from "./grammar.ts";
+import { formatParams, isTokenCode, type Params, readParamsInto, SipSyntaxError, skipWsCode } from "./grammar.ts";
 import { isValidHost } from "./uri.ts";
 
 /** The magic cookie that marks an RFC 3261 branch (§8.1.1.7). */
@@ -22,12 +22,6 @@ interface SentBy {
   port: number | undefined;
   /** Index after the port (or host). */
   end: number;
-}
-
-function skipWs(s: string, i: number): number {
-  let c = s.charCodeAt(i);
-  while (c === 32 || c === 9) c = s.charCodeAt(++i);
-  return i;
 }
 
 function isHex(c: number): boolean {
@@ -48,18 +42,18 @@ function readSentBy(s: string): SentBy | undefined {
   if ((s.charCodeAt(0) | 0x20) !== 115 || (s.charCodeAt(1) | 0x20) !== 105 || (s.charCodeAt(2) | 0x20) !== 112) {
     return undefined;
   }
-  let i = skipWs(s, 3);
+  let i = skipWsCode(s, 3);
   if (s.charCodeAt(i) !== 47) return undefined;
-  i = skipWs(s, i + 1);
+  i = skipWsCode(s, i + 1);
   if (s.charCodeAt(i) !== 50 || s.charCodeAt(i + 1) !== 46 || s.charCodeAt(i + 2) !== 48) return undefined;
-  i = skipWs(s, i + 3);
+  i = skipWsCode(s, i + 3);
   if (s.charCodeAt(i) !== 47) return undefined;
-  i = skipWs(s, i + 1);
+  i = skipWsCode(s, i + 1);
   const transportStart = i;
   while (isTokenCode(s.charCodeAt(i))) i++;
   const transportEnd = i;
   if (transportEnd === transportStart) return undefined;
-  i = skipWs(s, i);
+  i = skipWsCode(s, i);
   if (i === transportEnd) return undefined;
   const hostStart = i;
   if (s.charCodeAt(i) === 91) {
@@ -75,9 +69,9 @@ function readSentBy(s: string): SentBy | undefined {
   // [ COLON port ]: up to five digits are the port; without a digit there is no port part.
   let port: number | undefined;
   let end = hostEnd;
-  const colon = skipWs(s, hostEnd);
+  const colon = skipWsCode(s, hostEnd);
   if (s.charCodeAt(colon) === 58) {
-    const digits = skipWs(s, colon + 1);
+    const digits = skipWsCode(s, colon + 1);
     let j = digits;
     let value = 0;
     while (j < digits + 5 && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) {
