@@ -86,12 +86,7 @@ export class FirmwareDaemon {
           firmwareVersion: FIRMWARE_VERSION,
           handsets: board.handsets.map((h) => ({ id: h.id, unit: h.unit })),
           units: this.kills.units(),
-          kills: Object.fromEntries(
-            this.kills
-              .units()
-              .filter((u) => this.kills.isKilled(u))
-              .map((u) => [u, this.kills.sources(u)]),
-          ),
+          kills: this.kills.killed(),
         }),
         onCommand: (c) => this.command(c),
         ...(opts.log ? { log: opts.log } : {}),

@@ -39,6 +39,13 @@ export class KillTable {
     return [...(this.held.get(unit) ?? [])].sort();
   }
 
+  /** The units dead at this moment, each with what holds it. */
+  killed(): Record<string, KillSource[]> {
+    const out: Record<string, KillSource[]> = {};
+    for (const [u, s] of this.held) if (s.size > 0) out[u] = this.sources(u);
+    return out;
+  }
+
   /** Sets one source for a unit; returns whether the unit's killed state changed. */
   set(unit: string, source: KillSource, active: boolean): boolean {
     const s = this.held.get(unit);

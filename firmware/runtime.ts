@@ -234,7 +234,7 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
           available: daemon.serviceAvailable,
           link: daemon.link?.up ?? false,
           handsets: Object.fromEntries([...daemon.handsets].map(([id, h]) => [id, h.state])),
-          killed: daemon.kills.units().filter((u) => daemon.kills.isKilled(u)),
+          killed: Object.keys(daemon.kills.killed()),
         }),
       });
       controlPort = ctl.port;
