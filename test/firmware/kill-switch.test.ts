@@ -85,3 +85,29 @@ test("without a controller the bank fails closed: no calls, service unavailable"
   t.is(fw.daemon.handsets.get("h1")!.state, "out-of-service");
   t.true(fw.sim.lines.watchdogKicks >= 1, "the watchdog is kicked even without a controller");
 });
+
+test("a controller that restarted learns from the board's hello which units are dead and why, with no event replayed", async (t) => {
+  const dir = await tempDir(t);
+  let server = new BankServer();
+  const port = await server.listen(0);
+  t.teardown(() => server.close());
+  const fw = await startSimFirmware({ journalFile: join(dir, "j.json"), controllerUrl: `ws://127.0.0.1:${port}` });
+  t.teardown(() => fw.stop());
+  await waitFor(() => fw.daemon.serviceAvailable, "controller link");
+  fw.sim.kill("B", true);
+  await waitFor(() => server.state("bank-test")?.units.B?.killed === true, "kill delivered");
+  await waitFor(() => fw.daemon.journal.pending().length === 0, "kill acknowledged");
+  const stored = server.state("bank-test");
+
+  // A new controller process that stored every event already: nothing is replayed to it.
+  await server.close();
+  await waitFor(() => !fw.daemon.link!.up, "link down");
+  server = new BankServer({ lastSeq: () => stored?.lastSeq ?? 0 });
+  const events: string[] = [];
+  server.on("event", (e) => events.push(e.event.type));
+  await server.listen(port);
+  await waitFor(() => server.state("bank-test")?.connected === true, "reconnected");
+  t.deepEqual(server.state("bank-test")?.units.B, { killed: true, sources: ["input"], panelLit: false });
+  t.like(server.state("bank-test")?.units.A, { killed: false, sources: [] });
+  t.false(events.includes("kill"), "the kill state came with the hello, not a replayed event");
+});
