@@ -290,7 +290,9 @@ export const gradeOfBlocking: ReportDefinition<GradeOfBlockingQuery> = {
   },
 };
 
-/** Completed calls summed by facility and call type, with each facility's subtotal. */
+type TypeSum = { calls: number; seconds: number; cents: number };
+
+/** Completed calls summed by facility and call type, sorted by facility then call type. */
 async function byFacilityAndType(ds: Parameters<typeof callsIn>[0], facilityIds: string[], q: PeriodQuery) {
   const rows = await callsIn(ds, facilityIds, q, { privileged: true })
     .where("status", "=", "completed")
@@ -300,7 +302,6 @@ async function byFacilityAndType(ds: Parameters<typeof callsIn>[0], facilityIds:
       eb.fn.countAll<number>().as("calls"),
       eb.fn.sum<number>("durationSec").as("seconds"),
       eb.fn.sum<number>("chargeCents").as("cents"),
-      eb.fn.sum<number>("billedUnits").as("units"),
     ])
     .groupBy(["facilityName", "callType"])
     .execute();
@@ -313,6 +314,19 @@ async function byFacilityAndType(ds: Parameters<typeof callsIn>[0], facilityIds:
       cents: Number(r.cents ?? 0),
     }))
     .sort((a, b) => a.facility.localeCompare(b.facility) || a.callType.localeCompare(b.callType));
+}
+
+/** The sums of each call type across all facilities, by call type. */
+function acrossFacilities(sums: readonly (TypeSum & { callType: string })[]): [string, TypeSum][] {
+  const types = new Map<string, TypeSum>();
+  for (const s of sums) {
+    const t = types.get(s.callType) ?? { calls: 0, seconds: 0, cents: 0 };
+    t.calls += s.calls;
+    t.seconds += s.seconds;
+    t.cents += s.cents;
+    types.set(s.callType, t);
+  }
+  return [...types.entries()].sort((a, b) => a[0].localeCompare(b[0]));
 }
 
 export const minutesByCallType: ReportDefinition<PeriodQuery> = {
@@ -345,15 +359,7 @@ export const minutesByCallType: ReportDefinition<PeriodQuery> = {
       sub.seconds += s.seconds;
     }
     closeFacility();
-    // Each call type across all facilities.
-    const types = new Map<string, { calls: number; seconds: number }>();
-    for (const s of sums) {
-      const t = types.get(s.callType) ?? { calls: 0, seconds: 0 };
-      t.calls += s.calls;
-      t.seconds += s.seconds;
-      types.set(s.callType, t);
-    }
-    for (const [type, t] of [...types.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    for (const [type, t] of acrossFacilities(sums)) {
       subtotalRows.add(rows.length);
       rows.push(["All facilities", type, t.calls, t.seconds, minutes(t.seconds)]);
     }
@@ -400,7 +406,7 @@ export const revenue: ReportDefinition<RevenueQuery> = {
     const share = (q.statePercent ?? 0) / 100;
     const rows: Cell[][] = [];
     const subtotalRows = new Set<number>();
-    const line = (facility: string, type: string, s: { calls: number; seconds: number; cents: number }): Cell[] => [
+    const line = (facility: string, type: string, s: TypeSum): Cell[] => [
       facility,
       type,
       s.calls,
@@ -410,15 +416,7 @@ export const revenue: ReportDefinition<RevenueQuery> = {
       Math.round(s.cents * share),
     ];
     for (const s of sums) rows.push(line(s.facility, s.callType, s));
-    const types = new Map<string, { calls: number; seconds: number; cents: number }>();
-    for (const s of sums) {
-      const t = types.get(s.callType) ?? { calls: 0, seconds: 0, cents: 0 };
-      t.calls += s.calls;
-      t.seconds += s.seconds;
-      t.cents += s.cents;
-      types.set(s.callType, t);
-    }
-    for (const [type, t] of [...types.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    for (const [type, t] of acrossFacilities(sums)) {
       subtotalRows.add(rows.length);
       rows.push(line("All facilities", type, t));
     }
