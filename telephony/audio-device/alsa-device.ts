@@ -31,8 +31,8 @@ import type { AudioMedia, ExtraAudioDevice, SoundDeviceConfig, SoundDeviceFault,
 import { type Clock, SystemClock, type TimerHandle } from "../clock.ts";
 import { type BridgePort, type ConferenceBridge, FRAME_SAMPLES, TICK_MS } from "../media/bridge.ts";
 import { Emitter } from "../media/emitter.ts";
+import { SAMPLE_RATE } from "../media/tones.ts";
 
-export const SAMPLE_RATE = 8000;
 export const FRAME_BYTES = FRAME_SAMPLES * 2;
 const LITTLE_ENDIAN = endianness() === "LE";
 
@@ -297,6 +297,8 @@ export class AlsaSoundDevice extends Emitter implements ExtraAudioDevice {
   private capHead = 0;
   private capBytes = 0;
   private readonly capFrame = Buffer.alloc(FRAME_BYTES);
+  /** `capFrame` as samples (little-endian hosts). */
+  private readonly capSamples = new Int16Array(this.capFrame.buffer, this.capFrame.byteOffset, FRAME_SAMPLES);
   private readonly counters: SoundDeviceStats = {
     framesPlayed: 0,
     framesCaptured: 0,
@@ -474,7 +476,8 @@ export class AlsaSoundDevice extends Emitter implements ExtraAudioDevice {
       o += n;
       this.advance(n);
     }
-    for (let i = 0; i < FRAME_SAMPLES; i++) frame[i] = this.capFrame.readInt16LE(i * 2);
+    if (LITTLE_ENDIAN) frame.set(this.capSamples);
+    else for (let i = 0; i < FRAME_SAMPLES; i++) frame[i] = this.capFrame.readInt16LE(i * 2);
     this.counters.framesCaptured++;
     return true;
   }
