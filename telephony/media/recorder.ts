@@ -16,10 +16,10 @@ import type { AudioMediaRecorder } from "../api.ts";
 import { type BridgePort, type ConferenceBridge, FRAME_SAMPLES } from "./bridge.ts";
 import { Emitter } from "./emitter.ts";
 import type { RecordingWriter } from "./recording-writer.ts";
+import { WAV_HEADER_SIZE, writeWavHeader } from "./wav.ts";
 
 /** What the recorder needs of the writer (tests pass a fake that fails). */
 export type RecordingSink = Pick<RecordingWriter, "newFile" | "write" | "end">;
-import { WAV_HEADER_SIZE, writeWavHeader } from "./wav.ts";
 
 const open = promisify(openFile);
 const closeFd = promisify(closeFile);

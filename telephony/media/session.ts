@@ -118,7 +118,7 @@ export class RtpMediaSession extends Emitter implements MediaSession {
   private readonly hdr = emptyHeader();
   private readonly source = new RtpSource();
   private readonly jb: JitterBuffer;
-  /** What each payload type carries (PT_AUDIO_*, PT_EVENT or PT_UNKNOWN), from the negotiation. */
+  /** What each payload type carries (PT_PCMU, PT_PCMA, PT_EVENT or PT_UNKNOWN), from the negotiation. */
   private ptKind = new Uint8Array(128);
   private decode: Int16Array = decodeTable("PCMU");
   private decodeLaw: G711Codec = "PCMU";
@@ -258,7 +258,8 @@ export class RtpMediaSession extends Emitter implements MediaSession {
     const prev = this.media;
     this.media = media;
     const kinds = new Uint8Array(128);
-    for (const [pt, law] of Object.entries(media.recvCodecs)) kinds[Number(pt) & 0x7f] = law === "PCMU" ? PT_PCMU : PT_PCMA;
+    for (const [pt, law] of Object.entries(media.recvCodecs))
+      kinds[Number(pt) & 0x7f] = law === "PCMU" ? PT_PCMU : PT_PCMA;
     for (const pt of media.recvEventPts) kinds[pt & 0x7f] = PT_EVENT;
     this.ptKind = kinds;
     this.encode = encodeTable(media.codec);
