@@ -162,8 +162,8 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
   const cache = new SnapshotCache(ds);
   // A station, phone bank, housing unit or facility switched off (a software kill switch) ends
   // the calls in progress there, not only the next ones.
-  let applyKillSwitches = () => {};
-  const ports = new DomainCallPorts({ ds, cache, killed: opts.killed, onRefreshed: () => applyKillSwitches() });
+  let applyKillSwitches = (_facilityId: string | null) => {};
+  const ports = new DomainCallPorts({ ds, cache, killed: opts.killed, onRefreshed: (f) => applyKillSwitches(f) });
   await ports.refresh();
 
   // 3. SIP: registrar for the handsets, one account for their calls, one towards the trunk.
@@ -246,8 +246,10 @@ export async function startCallService(opts: CallServiceOptions): Promise<CallSe
       why === "disabled" ? "The monitoring station was disabled" : "The monitoring station's credential was reset",
     );
   });
-  applyKillSwitches = () => {
+  // Only the facility that changed was reloaded: the calls elsewhere read the same rules as before.
+  applyKillSwitches = (facilityId) => {
     for (const live of calls.live()) {
+      if (facilityId !== null && live.facilityId !== facilityId) continue;
       const session = calls.session(live.callId);
       if (!session) continue;
       const off = ports.stationEnabled(session.station, clock.now());
