@@ -127,6 +127,8 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
       }
       const domain = sip.controller.replace(/:\d+$/, "");
       const audioDir = o.sim?.audioDir ?? join(process.cwd(), ".lab", "audio", o.boardId);
+      // The sim board's WAV files live here; a board whose handsets all use ALSA writes none.
+      if (io.handsets.some((h) => h.audio.kind !== "alsa")) await mkdir(audioDir, { recursive: true });
       const recorders: AudioMediaRecorder[] = [];
       cleanups.unshift(async () => {
         for (const a of handsetAudio.values()) a.stop();
@@ -137,10 +139,11 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
         // The handset's audio: WAV files on the simulated board, its ALSA device on a real one.
         let earpiece: AudioMedia;
         let mic: AudioMedia | undefined;
+        let dev: ExtraAudioDevice | undefined;
         if (h.audio.kind === "alsa") {
           // Playback is the earpiece, capture the microphone (the same PCM unless the
           // description names another for capture). Opened below, with the others.
-          const dev = ep.createExtraAudioDevice({
+          dev = ep.createExtraAudioDevice({
             playbackDevice: h.audio.device,
             captureDevice: h.audio.captureDevice ?? h.audio.device,
           });
@@ -148,7 +151,6 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
           earpiece = dev;
           mic = dev;
         } else {
-          await mkdir(audioDir, { recursive: true });
           const earFile = join(audioDir, `${h.id}-earpiece.wav`);
           const recorder = await ep.createRecorder(earFile);
           recorders.push(recorder);
@@ -180,7 +182,6 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
           clock,
           ...(o.log ? { log: o.log } : {}),
         });
-        const dev = soundDevices.get(h.id);
         if (dev) {
           const audio = new HandsetAudio({
             handset: h.id,
