@@ -1,13 +1,16 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { ConferenceBridge } from "../../../telephony/media/bridge.ts";
 import { type RecordingSink, WavRecorder } from "../../../telephony/media/recorder.ts";
 import { RecordingWriter } from "../../../telephony/media/recording-writer.ts";
 
-function tmp(): string {
-  return mkdtempSync(join(tmpdir(), "recording-writer-"));
+/** A directory removed when the test ends. */
+function tmp(t: ExecutionContext): string {
+  const dir = mkdtempSync(join(tmpdir(), "recording-writer-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 function bytes(n: number, value: number): Uint8Array {
@@ -23,7 +26,7 @@ function write(w: RecordingWriter, file: number, fd: number, pos: number, data: 
 test("writes of one file land in the order they were queued, and the buffers come back", async (t) => {
   const w = new RecordingWriter();
   t.teardown(() => w.stop());
-  const path = join(tmp(), "a.bin");
+  const path = join(tmp(t), "a.bin");
   const fd = openSync(path, "w");
   const file = w.newFile();
   // the second write overwrites part of the first: only queue order gives "AABB"
@@ -41,7 +44,7 @@ test("writes of one file land in the order they were queued, and the buffers com
 test("after a failed write the later writes of that file are not attempted; other files go on", async (t) => {
   const w = new RecordingWriter();
   t.teardown(() => w.stop());
-  const dir = tmp();
+  const dir = tmp(t);
   const badPath = join(dir, "read-only.bin");
   writeFileSync(badPath, "");
   const bad = openSync(badPath, "r"); // writing to it fails (EBADF)
@@ -71,7 +74,7 @@ test("a buffer that is only part of its ArrayBuffer is refused (it could not be 
 
 test("stop waits for the queued writes, then writes fail instead of being lost silently", async (t) => {
   const w = new RecordingWriter();
-  const path = join(tmp(), "s.bin");
+  const path = join(tmp(t), "s.bin");
   const fd = openSync(path, "w");
   const file = w.newFile();
   const pending = write(w, file, fd, 0, bytes(5, 0x44));
@@ -99,7 +102,7 @@ test("a recording whose write fails reports it once, writes no more, and its clo
       queueMicrotask(done);
     },
   };
-  const rec = await WavRecorder.open(bridge, join(tmp(), "r.wav"), sink);
+  const rec = await WavRecorder.open(bridge, join(tmp(t), "r.wav"), sink);
   const failures: Error[] = [];
   rec.on("failed", (e: Error) => failures.push(e));
   failNext = true;
