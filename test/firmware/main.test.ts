@@ -69,9 +69,21 @@ test("firmware/main.ts runs the sim board against a controller, answers its cont
   t.is(lift.status, 200);
   await waitFor(() => server.state("bank-main")?.handsets.h1?.offHook === true, "hook event at the controller");
   const state = (await (await fetch(`http://127.0.0.1:${controlPort}/state`)).json()) as {
-    firmware: { available: boolean; handsets: Record<string, string> };
+    firmware: { available: boolean; handsets: Record<string, string>; killed: string[] };
   };
   t.true(state.firmware.available);
+  t.deepEqual(state.firmware.killed, []);
+  const kill = await fetch(`http://127.0.0.1:${controlPort}/units/B/kill`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ active: true }),
+  });
+  t.is(kill.status, 200);
+  await waitFor(() => server.state("bank-main")?.units.B?.killed === true, "kill at the controller");
+  const afterKill = (await (await fetch(`http://127.0.0.1:${controlPort}/state`)).json()) as {
+    firmware: { killed: string[] };
+  };
+  t.deepEqual(afterKill.firmware.killed, ["B"], "the control surface lists the dead unit");
   // No --sip: the line fails closed, so the lifted handset rests in lockout.
   await waitFor(() => server.state("bank-main")?.handsets.h1?.state === "lockout", "h1 refused without SIP");
   const exited = once(child, "exit");
