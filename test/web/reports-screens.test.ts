@@ -8,6 +8,7 @@ import test from "ava";
 import type { DomainStore } from "../../controller/store/domain-store.ts";
 import type { NewCallRecord } from "../../controller/store/schema.ts";
 import { facilityA, facilityB, inmateB } from "../controller/api/app-harness.ts";
+import { insertCallRecord } from "../controller/api/call-record-fixture.ts";
 import { adminName, adminPassword, type E2e, screenshot, signInUi, startE2e } from "./e2e-harness.ts";
 
 let e: E2e;
@@ -17,37 +18,9 @@ const day1 = Date.UTC(2026, 2, 2, 20, 0, 0);
 const day2 = Date.UTC(2026, 2, 3, 20, 0, 0);
 
 let n = 0;
-async function call(ds: DomainStore, over: Partial<NewCallRecord> & { startedAt: number }): Promise<void> {
-  const local = new Date(over.startedAt - 8 * 3600_000).toISOString();
-  await ds.db
-    .insertInto("callRecords")
-    .values({
-      id: `ui-rep-${++n}`,
-      status: "completed",
-      facilityId: facilityA,
-      facilityName: "Yardline Demo County Jail",
-      timeZone: "America/Los_Angeles",
-      stationId: "demo-st-1",
-      stationSetNumber: 1,
-      stationLocation: "Unit A dayroom, set 1",
-      phoneBankId: "demo-bank-a",
-      inmateId: "D-1001",
-      inmateName: "John Miller",
-      dialledDigits: "2132011234",
-      destination: "+12132011234",
-      callType: "local",
-      trunk: "local",
-      localDate: local.slice(0, 10),
-      localTime: local.slice(11, 19),
-      answeredAt: over.startedAt + 5000,
-      acceptedAt: over.startedAt + 8000,
-      endedAt: over.startedAt + 68_000,
-      durationSec: 60,
-      decision: "allowed",
-      chargeCents: 21,
-      ...over,
-    })
-    .execute();
+function call(ds: DomainStore, over: Partial<NewCallRecord> & { startedAt: number }): Promise<void> {
+  // These screens were written against records with no recorder channel.
+  return insertCallRecord(ds, `ui-rep-${++n}`, { recorderChannel: null, ...over });
 }
 
 test.before(async () => {

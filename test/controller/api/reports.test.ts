@@ -20,6 +20,7 @@ import {
   signIn,
   startDomainHarness,
 } from "./app-harness.ts";
+import { insertCallRecord } from "./call-record-fixture.ts";
 
 let h: Harness & { ds: DomainStore };
 let admin: Client;
@@ -34,38 +35,8 @@ const period = "from=2026-03-01T00:00:00Z&to=2026-03-05T00:00:00Z";
 const shared = "+15105550100";
 
 let n = 0;
-async function call(over: Partial<NewCallRecord> & { startedAt: number }): Promise<void> {
-  const d = new Date(over.startedAt - 8 * 3600_000).toISOString();
-  await h.ds.db
-    .insertInto("callRecords")
-    .values({
-      id: `rep-${++n}`,
-      status: "completed",
-      facilityId: facilityA,
-      facilityName: "Yardline Demo County Jail",
-      timeZone: "America/Los_Angeles",
-      stationId: "demo-st-1",
-      stationSetNumber: 1,
-      stationLocation: "Unit A dayroom, set 1",
-      phoneBankId: "demo-bank-a",
-      inmateId: DEMO_INMATES[0].id,
-      inmateName: "John Miller",
-      dialledDigits: DEMO_NUMBERS.family.slice(2),
-      destination: DEMO_NUMBERS.family,
-      callType: "local",
-      trunk: "local",
-      localDate: d.slice(0, 10),
-      localTime: d.slice(11, 19),
-      answeredAt: over.startedAt + 5000,
-      acceptedAt: over.startedAt + 8000,
-      endedAt: over.startedAt + 68_000,
-      durationSec: 60,
-      decision: "allowed",
-      chargeCents: 21,
-      recorderChannel: "rec-1",
-      ...over,
-    })
-    .execute();
+function call(over: Partial<NewCallRecord> & { startedAt: number }): Promise<void> {
+  return insertCallRecord(h.ds, `rep-${++n}`, over);
 }
 
 test.before(async () => {
