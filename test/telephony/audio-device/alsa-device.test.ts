@@ -15,6 +15,8 @@ import { AlsaSoundDevice, FRAME_BYTES, SoundDeviceError } from "../../../telepho
 import { ConferenceBridge, FRAME_SAMPLES } from "../../../telephony/media/bridge.ts";
 import { energy, goertzelPower } from "../../../telephony/media/goertzel.ts";
 import { BridgeToneGenerator } from "../../../telephony/media/tone-generator.ts";
+import { until } from "../ua/helpers.ts";
+import { alsaTestConfig } from "./alsa-conf.ts";
 
 const TONE_HZ = 1000;
 
@@ -55,23 +57,7 @@ async function alsaSetup(t: ExecutionContext, opts: { playFifo?: boolean } = {})
   const conf = join(dir, "asound.conf");
   await writeFile(
     conf,
-    `pcm.earpiece {
-  type file
-  slave.pcm { type null }
-  file "${played}"
-  format "raw"
-}
-pcm.quietmic {
-  type null
-}
-pcm.microphone {
-  type file
-  slave.pcm { type null }
-  file "${join(dir, "captured-copy.raw")}"
-  infile "${micFifo}"
-  format "raw"
-}
-`,
+    alsaTestConfig({ played, microphone: { infile: micFifo, copy: join(dir, "captured-copy.raw") } }),
   );
   const env = { ...process.env, ALSA_CONFIG_PATH: conf };
   const devices: AlsaSoundDevice[] = [];
@@ -101,14 +87,6 @@ pcm.microphone {
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
-
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test("a tone the bridge sends to the port is in the file alsa-lib wrote for the playback device", async (t) => {
   const s = await alsaSetup(t);
@@ -145,7 +123,7 @@ test("a tone in the capture device's input arrives on the bridge; past maxBuffer
   s.handles.push(mic);
   // 1 s of tone at once: arecord reads it as fast as it comes, the port keeps the newest 200 ms.
   await mic.write(toneBytes(1000));
-  await until("50 frames captured or dropped", () => dev.stats().captureDropped >= 40);
+  await until(() => dev.stats().captureDropped >= 40, 10_000, "50 frames captured or dropped");
   t.is(dev.stats().captureDropped, 40, "1000 ms in, 200 ms kept");
   for (let i = 0; i < 12; i++) s.bridge.tick();
   t.is(heard.length, 10, "ten 20 ms frames, then nothing while the microphone is silent");
@@ -219,7 +197,7 @@ test("a restart that hangs in alsa-lib is timed out and counted like any other, 
   // Without a reader on its output, a restarted aplay blocks configuring the PCM.
   await reader.close();
   process.kill(dev.processIds().playback as number, "SIGKILL");
-  await until("the fatal fault", () => faults.some((f) => f.fatal));
+  await until(() => faults.some((f) => f.fatal), 10_000, "the fatal fault");
   t.deepEqual(
     faults.map((f) => f.fatal),
     [false, false, true],
@@ -228,7 +206,7 @@ test("a restart that hangs in alsa-lib is timed out and counted like any other, 
   t.regex(faults[1]?.message ?? "", /no answer from the device within 300 ms; restarting/);
   t.regex(faults[2]?.message ?? "", /no answer from the device within 300 ms; gave up after 2 restarts/);
   t.is(dev.stats().restarts, 2);
-  await until("no process left", () => dev.processIds().playback === undefined);
+  await until(() => dev.processIds().playback === undefined, 10_000, "no process left");
 });
 
 test("a device that never finishes opening is killed after startTimeoutMs and open() fails clearly", async (t) => {
@@ -267,13 +245,13 @@ test("a device process that dies is restarted and reported; past maxRestarts the
   await dev.open();
   const first = dev.processIds().playback as number;
   process.kill(first, "SIGKILL");
-  await until("a restart", () => dev.stats().restarts === 1 && dev.processIds().playback !== undefined);
+  await until(() => dev.stats().restarts === 1 && dev.processIds().playback !== undefined, 10_000, "a restart");
   t.not(dev.processIds().playback, first);
   t.is(faults.length, 1);
   t.false(faults[0]?.fatal);
   t.regex(faults[0]?.message ?? "", /killed by SIGKILL; restarting/);
   process.kill(dev.processIds().playback as number, "SIGKILL");
-  await until("a second fault", () => faults.length === 2);
+  await until(() => faults.length === 2, 10_000, "a second fault");
   t.true(faults[1]?.fatal);
   t.regex(faults[1]?.message ?? "", /gave up after 1 restarts/);
   t.is(dev.stats().restarts, 1);
@@ -341,7 +319,10 @@ test("an open that timed out on a device stuck in the driver fails within startT
   // No graceful stopTimeoutMs for a process already killed at start: 300 + 300 ms, plus a loaded machine.
   t.true(took < 3000, `open() failed after ${took} ms`);
   t.is(faults.length, 2);
-  t.regex(faults[1]?.message ?? "", /aplay \(pid \d+\) still there 300 ms after SIGKILL \(stuck in the driver\): device lost/);
+  t.regex(
+    faults[1]?.message ?? "",
+    /aplay \(pid \d+\) still there 300 ms after SIGKILL \(stuck in the driver\): device lost/,
+  );
   t.true(faults[1]?.fatal);
   t.deepEqual(dev.processIds(), {}, "the stuck process is let go");
 });
@@ -367,10 +348,10 @@ test("a device that gave up while open is no longer open, its other direction st
   await dev.open();
   const capture = dev.processIds().capture as number;
   process.kill(dev.processIds().playback as number, "SIGKILL");
-  await until("the fatal fault", () => faults.some((f) => f.fatal));
+  await until(() => faults.some((f) => f.fatal), 10_000, "the fatal fault");
   t.false(dev.isOpened(), "a device that gave up is not open");
   t.regex(faults[0]?.message ?? "", /killed by SIGKILL; gave up after 0 restarts/);
-  await until("the capture process stopped", () => dev.processIds().capture === undefined);
+  await until(() => dev.processIds().capture === undefined, 10_000, "the capture process stopped");
   t.throws(() => process.kill(capture, 0), { code: "ESRCH" }, "arecord has exited");
   await dev.open();
   t.true(dev.isOpened());

@@ -1,7 +1,7 @@
 /**
  * The endpoint's sound devices: made on the endpoint's media bridge, and closed (their aplay and
- * arecord ended) by libDestroy. ALSA as in alsa-device.test.ts: `file` plugin over `null`, set
- * through this test process's environment, which aplay/arecord inherit.
+ * arecord ended) by libDestroy. ALSA as in alsa-device.test.ts (alsa-conf.ts), set through this
+ * test process's environment, which aplay/arecord inherit.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,6 +9,8 @@ import { join } from "node:path";
 import test from "ava";
 import type { AlsaSoundDevice } from "../../../telephony/audio-device/alsa-device.ts";
 import { createEndpoint } from "../../../telephony/ua/endpoint.ts";
+import { until } from "../ua/helpers.ts";
+import { alsaTestConfig } from "./alsa-conf.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -24,13 +26,13 @@ test("a sound device made by the endpoint plays the bridge's audio and libDestro
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const played = join(dir, "played.raw");
   const conf = join(dir, "asound.conf");
-  await writeFile(
-    conf,
-    `pcm.earpiece { type file slave.pcm { type null } file "${played}" format "raw" }
-pcm.quietmic { type null }
-`,
-  );
+  await writeFile(conf, alsaTestConfig({ played }));
+  const saved = process.env.ALSA_CONFIG_PATH;
   process.env.ALSA_CONFIG_PATH = conf;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.ALSA_CONFIG_PATH;
+    else process.env.ALSA_CONFIG_PATH = saved;
+  });
   const ep = createEndpoint();
   t.teardown(() => ep.libDestroy());
   const dev = ep.createExtraAudioDevice({ playbackDevice: "earpiece", captureDevice: "quietmic" });
@@ -42,9 +44,7 @@ pcm.quietmic { type null }
   t.truthy(pids.playback);
   t.truthy(pids.capture);
   // The engine's own 20 ms tick carries the tone to aplay.
-  const end = Date.now() + 10_000;
-  while (dev.stats().framesPlayed < 10 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  t.true(dev.stats().framesPlayed >= 10);
+  await until(() => dev.stats().framesPlayed >= 10, 10_000, "ten frames played");
   await ep.libDestroy();
   t.false(dev.isOpened());
   t.false(alive(pids.playback as number), "aplay ended");
