@@ -30,6 +30,23 @@ function wordSize(): 32 | 64 {
 }
 
 /**
+ * `open` made to run once per key: later calls share the first one's promise, so every reference
+ * to a device (an evdev node, a gpiochip, an I2C bus, an expander) gets the one object opened for
+ * it.
+ */
+function oncePer<K, V>(open: (key: K) => Promise<V>): (key: K) => Promise<V> {
+  const opened = new Map<K, Promise<V>>();
+  return (key) => {
+    let p = opened.get(key);
+    if (!p) {
+      p = open(key);
+      opened.set(key, p);
+    }
+    return p;
+  };
+}
+
+/**
  * Opens a board from its description. Each backend module is imported only when a reference of
  * its kind appears, so the simulated board never loads onoff, i2c-bus or node-libgpiod (optional
  * dependencies with native parts).
@@ -37,55 +54,36 @@ function wordSize(): 32 | 64 {
 export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {}): Promise<BoardIo> {
   const closers: (() => Promise<void>)[] = [];
   const faults: string[] = [];
-  const evdevs = new Map<string, Promise<EvdevDevice>>();
-  const buses = new Map<number, Promise<I2cBus>>();
-  const expanders = new Map<string, Promise<Mcp23017>>();
-  const gpioChips = new Map<string, Promise<GpioCdevChip>>();
 
   const simLines = (): SimLines => {
     if (!opts.sim) throw new Error(`board "${desc.name}" names sim lines but no simulated board was given`);
     return opts.sim;
   };
 
-  const evdev = (device: string): Promise<EvdevDevice> => {
-    let p = evdevs.get(device);
-    if (!p) {
-      p = import("./drivers/evdev.ts").then(async ({ EvdevDevice }) => {
-        const dev = await EvdevDevice.open(device, opts.evdevWordSize ?? wordSize());
-        dev.onError((e) => faults.push(e.message));
-        closers.push(() => dev.close());
-        return dev;
-      });
-      evdevs.set(device, p);
-    }
-    return p;
-  };
+  const evdev = oncePer((device: string) =>
+    import("./drivers/evdev.ts").then(async ({ EvdevDevice }): Promise<EvdevDevice> => {
+      const dev = await EvdevDevice.open(device, opts.evdevWordSize ?? wordSize());
+      dev.onError((e) => faults.push(e.message));
+      closers.push(() => dev.close());
+      return dev;
+    }),
+  );
 
-  const gpioChip = (chip: string): Promise<GpioCdevChip> => {
-    let p = gpioChips.get(chip);
-    if (!p) {
-      p = import("./drivers/gpio-cdev.ts").then(async ({ GpioCdevChip }) => {
-        const c = await GpioCdevChip.open(chip, opts.gpioCdev);
-        c.onError((e) => faults.push(e.message));
-        closers.push(() => c.close());
-        return c;
-      });
-      gpioChips.set(chip, p);
-    }
-    return p;
-  };
+  const gpioChip = oncePer((chip: string) =>
+    import("./drivers/gpio-cdev.ts").then(async ({ GpioCdevChip }): Promise<GpioCdevChip> => {
+      const c = await GpioCdevChip.open(chip, opts.gpioCdev);
+      c.onError((e) => faults.push(e.message));
+      closers.push(() => c.close());
+      return c;
+    }),
+  );
 
-  const bus = (n: number): Promise<I2cBus> => {
-    let p = buses.get(n);
-    if (!p) {
-      p = (opts.openI2c ? opts.openI2c(n) : import("./drivers/i2c.ts").then((m) => m.openI2cBus(n))).then((b) => {
-        closers.push(() => b.close());
-        return b;
-      });
-      buses.set(n, p);
-    }
-    return p;
-  };
+  const bus = oncePer((n: number) =>
+    (opts.openI2c ? opts.openI2c(n) : import("./drivers/i2c.ts").then((m) => m.openI2cBus(n))).then((b): I2cBus => {
+      closers.push(() => b.close());
+      return b;
+    }),
+  );
 
   // Which pins of each expander are inputs and outputs, from every reference to it.
   const expanderPins = new Map<string, { inputs: Set<number>; outputs: Set<number> }>();
@@ -109,24 +107,19 @@ export async function openBoard(desc: BoardDescription, opts: FactoryOptions = {
   for (const k of desc.killSwitches) visitIn(k.input);
   for (const p of desc.panel) visitOut(p.output);
 
-  const expander = (id: string): Promise<Mcp23017> => {
-    let p = expanders.get(id);
-    if (!p) {
-      const d = desc.expanders.find((e) => e.id === id);
-      if (!d) throw new Error(`board "${desc.name}": unknown expander "${id}"`);
-      const pins = pinsOf(id);
-      p = Promise.all([import("./drivers/mcp23017.ts"), bus(d.bus)]).then(async ([{ Mcp23017 }, b]) => {
-        const chip = new Mcp23017(b, d.address, { inputs: [...pins.inputs], outputs: [...pins.outputs] });
-        chip.onError((e) => faults.push(`expander ${id}: ${(e as Error).message}`));
-        // A polled interrupt line is level-triggered: INTA stays asserted until the chip is read.
-        await chip.init(d.interrupt ? await input(d.interrupt, { level: true }) : undefined);
-        closers.push(() => chip.close());
-        return chip;
-      });
-      expanders.set(id, p);
-    }
-    return p;
-  };
+  const expander = oncePer((id: string): Promise<Mcp23017> => {
+    const d = desc.expanders.find((e) => e.id === id);
+    if (!d) throw new Error(`board "${desc.name}": unknown expander "${id}"`);
+    const pins = pinsOf(id);
+    return Promise.all([import("./drivers/mcp23017.ts"), bus(d.bus)]).then(async ([{ Mcp23017 }, b]) => {
+      const chip = new Mcp23017(b, d.address, { inputs: [...pins.inputs], outputs: [...pins.outputs] });
+      chip.onError((e) => faults.push(`expander ${id}: ${(e as Error).message}`));
+      // A polled interrupt line is level-triggered: INTA stays asserted until the chip is read.
+      await chip.init(d.interrupt ? await input(d.interrupt, { level: true }) : undefined);
+      closers.push(() => chip.close());
+      return chip;
+    });
+  });
 
   const input = async (r: InputRef, how: { level?: boolean } = {}): Promise<DigitalInput> => {
     switch (r.kind) {
