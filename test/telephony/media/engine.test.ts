@@ -1,16 +1,19 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { VirtualClock } from "../../../telephony/clock.ts";
 import { createMediaEngine } from "../../../telephony/media/engine.ts";
 import { WavFormatError } from "../../../telephony/media/wav.ts";
 import { frequencyPresence, presenceRatio, readWav, sine, toneLevelDbm0, writeWav } from "../../support/audio.ts";
 
-function tmp(): string {
-  return mkdtempSync(join(tmpdir(), "media-engine-"));
+/** A directory removed when the test ends. */
+function tmp(t: ExecutionContext): string {
+  const dir = mkdtempSync(join(tmpdir(), "media-engine-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 test("the bridge ticks every 20 ms of the injected clock", async (t) => {
@@ -25,7 +28,7 @@ test("the bridge ticks every 20 ms of the injected clock", async (t) => {
 });
 
 test("a recording holds the inmate side on the left and the called party on the right", async (t) => {
-  const dir = tmp();
+  const dir = tmp(t);
   const clock = new VirtualClock(0);
   const engine = createMediaEngine({ clock });
   t.teardown(() => engine.close());
@@ -51,7 +54,7 @@ test("a recording holds the inmate side on the left and the called party on the 
 });
 
 test("the player plays its queue in order, says which file starts, and ends when drained", async (t) => {
-  const dir = tmp();
+  const dir = tmp(t);
   writeWav(join(dir, "a.wav"), sine([500], 300));
   writeWav(join(dir, "b.wav"), sine([1500], 300));
   const clock = new VirtualClock(0);
@@ -84,7 +87,7 @@ test("the player plays its queue in order, says which file starts, and ends when
 });
 
 test("the player refuses a file it cannot play, naming the file and its format, and queues nothing", (t) => {
-  const dir = tmp();
+  const dir = tmp(t);
   writeWav(join(dir, "ok.wav"), sine([500], 100));
   writeWav(join(dir, "cd.wav"), sine([500], 100, { rate: 44100 }), 1, 44100);
   const engine = createMediaEngine({ clock: new VirtualClock(0) });
@@ -100,7 +103,7 @@ test("the player refuses a file it cannot play, naming the file and its format, 
 });
 
 test("a prompt overlays a conversation at a set level", async (t) => {
-  const dir = tmp();
+  const dir = tmp(t);
   writeWav(join(dir, "prompt.wav"), sine([1000], 1000, { levelDbm0: -10 }));
   const clock = new VirtualClock(0);
   const engine = createMediaEngine({ clock });
@@ -120,7 +123,7 @@ test("a prompt overlays a conversation at a set level", async (t) => {
 });
 
 test("a tone generator plays SIT once and stops; stop() silences a looping tone", async (t) => {
-  const dir = tmp();
+  const dir = tmp(t);
   const clock = new VirtualClock(0);
   const engine = createMediaEngine({ clock });
   t.teardown(() => engine.close());
@@ -150,7 +153,7 @@ test("a tone generator plays SIT once and stops; stop() silences a looping tone"
 });
 
 test("the recorder rewrites its header every second while recording", async (t) => {
-  const dir = tmp();
+  const dir = tmp(t);
   const clock = new VirtualClock(0);
   const engine = createMediaEngine({ clock });
   t.teardown(() => engine.close());
@@ -175,7 +178,7 @@ test("the engine forgets a player, tone generator and recorder once destroyed or
   const clock = new VirtualClock(0);
   const engine = createMediaEngine({ clock });
   t.teardown(() => engine.close());
-  const dir = tmp();
+  const dir = tmp(t);
   // made in a function of its own so that no reference stays on this stack
   const make = async () => {
     const player = engine.createPlayer();
