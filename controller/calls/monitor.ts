@@ -51,7 +51,8 @@ export class CallMonitors {
   private readonly legs: MonitoredLegs;
   private readonly beepIntervalMs: number;
   private readonly attached = new Map<AudioMedia, MonitorMode>();
-  private beep: { tone: ToneGenerator; stop: () => void } | undefined;
+  /** Stops the beep's timer while any monitor beeps. */
+  private stopBeepTimer: (() => void) | undefined;
   /** One tone generator per call, reused by each beep period (the bridge keeps it until the call ends). */
   private toneGen: ToneGenerator | undefined;
   /** The call's two ports, taken once: they must still be reachable to unwire after the legs hang up. */
@@ -113,21 +114,20 @@ export class CallMonitors {
   private updateBeep(): void {
     const wanted = [...this.attached.values()].includes("beep");
     const { inmate, called } = this.ports();
-    if (wanted && !this.beep) {
+    if (wanted && !this.stopBeepTimer) {
       this.toneGen ??= this.legs.tone();
       const tone = this.toneGen;
       tone.startTransmit(inmate);
       tone.startTransmit(called);
       // First beep at once, so both parties know from the moment monitoring begins.
       tone.play("beep", false);
-      const stop = this.legs.every(this.beepIntervalMs, () => tone.play("beep", false));
-      this.beep = { tone, stop };
-    } else if (!wanted && this.beep) {
-      this.beep.stop();
-      this.beep.tone.stop();
-      this.beep.tone.stopTransmit(inmate);
-      this.beep.tone.stopTransmit(called);
-      this.beep = undefined;
+      this.stopBeepTimer = this.legs.every(this.beepIntervalMs, () => tone.play("beep", false));
+    } else if (!wanted && this.stopBeepTimer && this.toneGen) {
+      this.stopBeepTimer();
+      this.stopBeepTimer = undefined;
+      this.toneGen.stop();
+      this.toneGen.stopTransmit(inmate);
+      this.toneGen.stopTransmit(called);
     }
   }
 }
