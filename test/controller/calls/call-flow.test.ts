@@ -5,23 +5,9 @@ import { readSeal, sealPath, verifyRecording } from "../../../controller/recordi
 import { computeCharge } from "../../../controller/rating/charge.ts";
 import { setHousingUnitEnabled } from "../../../controller/domain/facilities.ts";
 import { DEMO_NUMBERS } from "../../../controller/domain/seed.ts";
-import type { Call } from "../../../telephony/api.ts";
 import { presenceRatio, readWav } from "../../support/audio.ts";
 import { until } from "../../telephony/ua/helpers.ts";
-import { delay, startHarness, waitState } from "./harness.ts";
-
-const national = (e164: string) => e164.slice(2);
-
-/** The called party answers every call and presses `key` once the acceptance menu has been heard. */
-function answerAndPress(h: Awaited<ReturnType<typeof startHarness>>, key: string): { call(): Call | undefined } {
-  let current: Call | undefined;
-  h.trunk.account.on("incomingCall", (call) => {
-    current = call;
-    void call.answer({ statusCode: 180 }).then(() => call.answer());
-  });
-  h.svc.bus.on("call.awaitingAcceptance", () => void current?.dialDtmf(key));
-  return { call: () => current };
-}
+import { answerAndPress, delay, national, startHarness, waitState } from "./harness.ts";
 
 async function record(h: Awaited<ReturnType<typeof startHarness>>, id: string) {
   return h.ds.db.selectFrom("callRecords").selectAll().where("id", "=", id).executeTakeFirstOrThrow();

@@ -37,6 +37,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** A demo number as keyed on a handset (national, without +1). */
+export const national = (e164: string) => e164.slice(2);
+
+/** The called party answers every call and presses `key` once the acceptance menu has been heard. */
+export function answerAndPress(h: Harness, key: string): { call(): Call | undefined } {
+  let current: Call | undefined;
+  h.trunk.account.on("incomingCall", (call) => {
+    current = call;
+    void call.answer({ statusCode: 180 }).then(() => call.answer());
+  });
+  h.svc.bus.on("call.awaitingAcceptance", () => void current?.dialDtmf(key));
+  return { call: () => current };
+}
+
 export async function startHarness(flow: Partial<FlowConfig> = {}): Promise<Harness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "yl-calls-"));
   const ds = await openDomainStore({ kind: "sqlite", file: path.join(dir, "yardline.db") });

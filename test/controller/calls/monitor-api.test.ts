@@ -17,8 +17,8 @@ import {
   signIn,
   startDomainHarness,
 } from "../api/app-harness.ts";
-import { delay, startHarness } from "./harness.ts";
-import { answerAndPress, listen, national, sendTone, setUpStation } from "./monitor-helpers.ts";
+import { answerAndPress, delay, national, startHarness } from "./harness.ts";
+import { listen, sendTone, setUpStation } from "./monitor-helpers.ts";
 
 test("an investigator monitors a real call through the API, barges in, and the station's hang-up is audited", async (t) => {
   const h = await startHarness({ beepIntervalSec: 0, brandingMaxSec: 0 });

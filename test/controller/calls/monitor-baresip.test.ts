@@ -10,8 +10,8 @@ import { DEMO_FACILITY_ID, DEMO_NUMBERS } from "../../../controller/domain/seed.
 import { presenceRatio, readWav, sine, writeWav } from "../../support/audio.ts";
 import { startBaresip } from "../../support/baresip.ts";
 import { peerPort, until } from "../../telephony/ua/helpers.ts";
-import { delay, startHarness } from "./harness.ts";
-import { answerAndPress, listen, national, registerFor, sendTone } from "./monitor-helpers.ts";
+import { answerAndPress, delay, national, startHarness } from "./harness.ts";
+import { listen, registerFor, sendTone } from "./monitor-helpers.ts";
 
 test("baresip answers as a monitoring station and barges in: both parties hear it, it hears both", async (t) => {
   const h = await startHarness({ beepIntervalSec: 0, brandingMaxSec: 0 });

@@ -1,6 +1,6 @@
 /**
- * Helpers for the monitoring tests: a called party that accepts, a tone sent into a call, and
- * a listener that records what a call's far end sent us (what that side "hears").
+ * Helpers for the monitoring tests: a tone sent into a call, a listener that records what a
+ * call's far end sent us (what that side "hears"), monitoring stations set up and registered.
  */
 import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
@@ -11,19 +11,6 @@ import { DEMO_FACILITY_ID } from "../../../controller/domain/seed.ts";
 import { createEndpoint, type YardlineEndpoint } from "../../../telephony/ua/endpoint.ts";
 import { presenceRatio, readWav } from "../../support/audio.ts";
 import type { Harness } from "./harness.ts";
-
-export const national = (e164: string) => e164.slice(2);
-
-/** The called party answers every call and presses `key` once the acceptance menu has been heard. */
-export function answerAndPress(h: Harness, key: string): { call(): Call | undefined } {
-  let current: Call | undefined;
-  h.trunk.account.on("incomingCall", (call) => {
-    current = call;
-    void call.answer({ statusCode: 180 }).then(() => call.answer());
-  });
-  h.svc.bus.on("call.awaitingAcceptance", () => void current?.dialDtmf(key));
-  return { call: () => current };
-}
 
 /** Sends a continuous tone of `freq` into `call` until stopped. */
 export function sendTone(ep: YardlineEndpoint, call: Call, freq: number): () => void {

@@ -15,8 +15,8 @@ import { MonitorError } from "../../../controller/calls/monitor-stations.ts";
 import { DEMO_NUMBERS } from "../../../controller/domain/seed.ts";
 import type { Call } from "../../../telephony/api.ts";
 import { until } from "../../telephony/ua/helpers.ts";
-import { delay, startHarness, waitState } from "./harness.ts";
-import { answerAndPress, listen, national, sendTone, setUpStation } from "./monitor-helpers.ts";
+import { answerAndPress, delay, national, startHarness, waitState } from "./harness.ts";
+import { listen, sendTone, setUpStation } from "./monitor-helpers.ts";
 
 const INMATE = 1000;
 const CALLED = 600;
