@@ -8,13 +8,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PerformanceObserver, performance } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
 import { authorize, NO_USAGE } from "../controller/domain/authorize.ts";
 import { type BlockBuildStats, loadFacilitySnapshot } from "../controller/domain/load-snapshot.ts";
 import { DEMO_FACILITY_ID, DEMO_STATION_IDS, seedDemoAgency } from "../controller/domain/seed.ts";
 import { importBlockedNumbers } from "../controller/imports/blocked-numbers.ts";
 import { importRoster } from "../controller/imports/roster.ts";
 import { type DomainStore, openDomainStore } from "../controller/store/domain-store.ts";
+import { watchLoop } from "../test/support/loop-watch.ts";
 import { type BenchResult, latencies, percentile } from "./harness.ts";
 
 const BLOCKED = 500_000;
@@ -49,41 +50,6 @@ async function importBlocked(
   const cpu = process.cpuUsage(cpu0);
   if (rep.written !== BLOCKED) throw new Error(`imported ${rep.written}`);
   return { importMs, importCpuS: (cpu.user + cpu.system) / 1e6 };
-}
-
-/**
- * Watches this thread's loop: the longest gap between ticks of a 10 ms timer, the part of it the
- * thread was busy (event-loop utilisation; time spent waiting for a CPU on a shared machine is
- * not busy), and the longest garbage-collection pause.
- */
-function watchLoop(): { stop(): Promise<{ maxBusyMs: number; maxGapMs: number; maxGcMs: number }> } {
-  const tickMs = 10;
-  let last = performance.now();
-  let lastElu = performance.eventLoopUtilization();
-  let maxGap = 0;
-  let maxBusy = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const elu = performance.eventLoopUtilization();
-    maxGap = Math.max(maxGap, now - last - tickMs);
-    maxBusy = Math.max(maxBusy, performance.eventLoopUtilization(elu, lastElu).active);
-    last = now;
-    lastElu = elu;
-  }, tickMs);
-  let maxGc = 0;
-  const gc = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) maxGc = Math.max(maxGc, e.duration);
-  });
-  gc.observe({ entryTypes: ["gc"] });
-  return {
-    async stop() {
-      // One more tick, so a stall that has just ended is counted.
-      await new Promise((r) => setTimeout(r, 3 * tickMs));
-      clearInterval(timer);
-      gc.disconnect();
-      return { maxBusyMs: maxBusy, maxGapMs: maxGap, maxGcMs: maxGc };
-    },
-  };
 }
 
 export async function run(): Promise<BenchResult[]> {

@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay, PerformanceObserver, performance } from "node:perf_hooks";
 import test from "ava";
 import { DomainCallPorts } from "../../../controller/calls/domain-ports.ts";
 import { authorize, NO_USAGE } from "../../../controller/domain/authorize.ts";
@@ -10,6 +9,7 @@ import type { FacilitySnapshot } from "../../../controller/domain/snapshot.ts";
 import { importBlockedNumbers } from "../../../controller/imports/blocked-numbers.ts";
 import { rawRowArrays } from "../../../controller/store/bulk.ts";
 import type { DomainStore } from "../../../controller/store/domain-store.ts";
+import { watchLoop } from "../../support/loop-watch.ts";
 import { buildFixture, openSqlite, T0 } from "../store/fixtures.ts";
 
 /**
@@ -22,49 +22,9 @@ import { buildFixture, openSqlite, T0 } from "../store/fixtures.ts";
 const maxBusyMs = 150;
 /** The raw delay, scheduler included, only has to stay well under the old seconds. */
 const maxDelayMs = 1000;
-const tickMs = 10;
 const ROWS = 200_000;
 /** Blocked numbers +1 213 300-0000 onwards: local to the fixture's Los Angeles facility. */
 const FIRST = 2133000000;
-
-/**
- * Watches this thread's event loop: between ticks of a 10 ms interval, the gap beyond the 10 ms
- * and the part of it the loop was busy (event-loop utilisation); the delay histogram; and the
- * longest garbage collection pause, which a rebuild's slices cannot shorten.
- */
-function watchLoop(): {
-  stop(): Promise<{ maxBusyMs: number; maxGapMs: number; maxDelayMs: number; maxGcMs: number }>;
-} {
-  const h = monitorEventLoopDelay({ resolution: tickMs });
-  h.enable();
-  let maxGc = 0;
-  const gc = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) maxGc = Math.max(maxGc, e.duration);
-  });
-  gc.observe({ entryTypes: ["gc"] });
-  let last = performance.now();
-  let lastElu = performance.eventLoopUtilization();
-  let maxGap = 0;
-  let maxBusy = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const elu = performance.eventLoopUtilization();
-    maxGap = Math.max(maxGap, now - last - tickMs);
-    maxBusy = Math.max(maxBusy, performance.eventLoopUtilization(elu, lastElu).active);
-    last = now;
-    lastElu = elu;
-  }, tickMs);
-  return {
-    async stop() {
-      // One more tick, so a stall that has just ended is counted.
-      await new Promise((r) => setTimeout(r, 3 * tickMs));
-      clearInterval(timer);
-      h.disable();
-      gc.disconnect();
-      return { maxBusyMs: maxBusy, maxGapMs: maxGap, maxDelayMs: h.max / 1e6, maxGcMs: maxGc };
-    },
-  };
-}
 
 async function importFraudList(ds: DomainStore, scope: ReadonlySet<string>, facilityId: string): Promise<number> {
   const lines = ["number,reason"];
@@ -140,7 +100,14 @@ test("rebuilding the index of 200,000 blocked numbers leaves the event loop free
     await addBlock(
       ds,
       fx.scope,
-      { facilityId: fx.facilityId, kind: "number", number: "2135550100", category: "specific", reason: "victim", setBy: "t" },
+      {
+        facilityId: fx.facilityId,
+        kind: "number",
+        number: "2135550100",
+        category: "specific",
+        reason: "victim",
+        setBy: "t",
+      },
       T0,
     );
     const next = await cache.get(fx.facilityId);

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
 import test from "ava";
 import type { ImportJobView } from "../../../controller/api/schemas/domain.ts";
 import { DomainError } from "../../../controller/domain/errors.ts";
@@ -8,6 +8,7 @@ import { importBlockedNumbersInWorker } from "../../../controller/imports/import
 import { bulkInsert } from "../../../controller/store/bulk.ts";
 import { type DomainStore, openDomainStore } from "../../../controller/store/domain-store.ts";
 import { beginImportRun, recoverInterruptedImports } from "../../../controller/store/import-store.ts";
+import { watchLoop } from "../../support/loop-watch.ts";
 import { type PgCluster, startPostgres } from "../../support/postgres.ts";
 import { adminName, adminPassword, facilityA, signIn, startDomainHarness } from "../api/app-harness.ts";
 import { buildFixture, openSqlite, T0 } from "../store/fixtures.ts";
@@ -21,7 +22,6 @@ import { buildFixture, openSqlite, T0 } from "../store/fixtures.ts";
 const maxBusyMs = 200;
 /** The raw delay, scheduler included, only has to stay well under the seconds of the old path. */
 const maxDelayMs = 1000;
-const tickMs = 10;
 /** How often the test polls the job and writes from the main thread (the page polls every 100 ms). */
 const pollMs = 50;
 
@@ -29,38 +29,6 @@ function blockCsv(rows: number, first: number, reason: string): string {
   const lines = ["number,reason"];
   for (let i = 0; i < rows; i++) lines.push(`+1415${first + i},${reason}`);
   return `${lines.join("\n")}\n`;
-}
-
-/**
- * Watches this thread's event loop: between ticks of a 10 ms interval, the gap beyond the 10 ms
- * and the part of it the loop was busy (perf_hooks' event-loop utilisation: time outside the
- * poll for I/O, so callbacks and synchronous calls, but not a thread waiting for a CPU while the
- * loop was idle); and perf_hooks' event-loop delay histogram.
- */
-function watchLoop(): { stop(): Promise<{ maxBusyMs: number; maxGapMs: number; maxDelayMs: number }> } {
-  const h = monitorEventLoopDelay({ resolution: tickMs });
-  h.enable();
-  let last = performance.now();
-  let lastElu = performance.eventLoopUtilization();
-  let maxGap = 0;
-  let maxBusy = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const elu = performance.eventLoopUtilization();
-    maxGap = Math.max(maxGap, now - last - tickMs);
-    maxBusy = Math.max(maxBusy, performance.eventLoopUtilization(elu, lastElu).active);
-    last = now;
-    lastElu = elu;
-  }, tickMs);
-  return {
-    async stop() {
-      // One more tick, so a stall that has just ended is counted.
-      await new Promise((r) => setTimeout(r, 3 * tickMs));
-      clearInterval(timer);
-      h.disable();
-      return { maxBusyMs: maxBusy, maxGapMs: maxGap, maxDelayMs: h.max / 1e6 };
-    },
-  };
 }
 
 /**
