@@ -6,35 +6,16 @@ import { authorize, NO_USAGE } from "../../controller/domain/authorize.ts";
 import { loadFacilitySnapshot } from "../../controller/domain/load-snapshot.ts";
 import { DEMO_NUMBERS, DEMO_STATION_IDS } from "../../controller/domain/seed.ts";
 import { facilityA, facilityB, inmateB } from "../controller/api/app-harness.ts";
-import { adminName, adminPassword, type E2e, screenshot, signInUi, startE2e } from "./e2e-harness.ts";
+import { adminName, adminPassword, createUser, type E2e, screenshot, signInUi, startE2e } from "./e2e-harness.ts";
 
 let e: E2e;
 test.before(async () => {
   e = await startE2e({ domain: true });
-  // A facility-A administrator, created through the access module as the Central Office would.
-  const officeLevel = (await e.access.levels.list()).find((l) => l.name === "Facility Administrator")!;
-  const central = (
-    await e.access.users.list({
-      userId: "",
-      username: adminName,
-      displayName: "",
-      kind: "state",
-      levelId: "",
-      levelName: "",
-      rank: 1,
-      permissions: new Set(),
-      facilities: { all: true },
-      language: "en",
-      mustChangePassword: false,
-    })
-  ).find((u) => u.username === adminName)!;
-  await e.access.users.bootstrap;
-  const actor = await e.access.sessions.principalFor((await e.access.users.row(central.id))!);
-  await e.access.users.create(actor!, {
+  // A facility-A administrator.
+  await createUser(e, {
     username: "fa-a",
     displayName: "Facility A Admin",
-    levelId: officeLevel.id,
-    kind: "state",
+    level: "Facility Administrator",
     facilityIds: [facilityA],
     password: "fa-a-initial-1",
   });

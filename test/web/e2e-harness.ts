@@ -95,3 +95,34 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
 }
+
+/** A user of the named access level, created through the access module as the Central Office would. */
+export async function createUser(
+  e: E2e,
+  u: { username: string; displayName: string; level: string; facilityIds: string[]; password: string },
+): Promise<void> {
+  const level = (await e.access.levels.list()).find((l) => l.name === u.level)!;
+  const everyone = await e.access.users.list({
+    userId: "",
+    username: adminName,
+    displayName: "",
+    kind: "state",
+    levelId: "",
+    levelName: "",
+    rank: 1,
+    permissions: new Set(),
+    facilities: { all: true },
+    language: "en",
+    mustChangePassword: false,
+  });
+  const central = everyone.find((x) => x.username === adminName)!;
+  const actor = await e.access.sessions.principalFor((await e.access.users.row(central.id))!);
+  await e.access.users.create(actor!, {
+    username: u.username,
+    displayName: u.displayName,
+    levelId: level.id,
+    kind: "state",
+    facilityIds: u.facilityIds,
+    password: u.password,
+  });
+}

@@ -9,7 +9,7 @@ import type { DomainStore } from "../../controller/store/domain-store.ts";
 import type { NewCallRecord } from "../../controller/store/schema.ts";
 import { facilityA, facilityB, inmateB } from "../controller/api/app-harness.ts";
 import { insertCallRecord } from "../controller/api/call-record-fixture.ts";
-import { adminName, adminPassword, type E2e, screenshot, signInUi, startE2e } from "./e2e-harness.ts";
+import { adminName, adminPassword, createUser, type E2e, screenshot, signInUi, startE2e } from "./e2e-harness.ts";
 
 let e: E2e;
 
@@ -38,28 +38,11 @@ test.before(async () => {
     inmateName: "Nora North",
     chargeCents: 999,
   });
-  const level = (await e.access.levels.list()).find((l) => l.name === "Facility Administrator")!;
-  // A facility-A administrator, created through the access module as the Central Office would.
-  const everyone = await e.access.users.list({
-    userId: "",
-    username: adminName,
-    displayName: "",
-    kind: "state",
-    levelId: "",
-    levelName: "",
-    rank: 1,
-    permissions: new Set(),
-    facilities: { all: true },
-    language: "en",
-    mustChangePassword: false,
-  });
-  const central = everyone.find((u) => u.username === adminName)!;
-  const actor = await e.access.sessions.principalFor((await e.access.users.row(central.id))!);
-  await e.access.users.create(actor!, {
+  // A facility-A administrator.
+  await createUser(e, {
     username: "rep-a",
     displayName: "Reports A",
-    levelId: level.id,
-    kind: "state",
+    level: "Facility Administrator",
     facilityIds: [facilityA],
     password: "rep-a-initial-1",
   });
