@@ -127,6 +127,12 @@ export async function startSippOnFreePorts<P extends { sip: number; media?: numb
   }
 }
 
+/** SIPp's own addresses on 127.0.0.1: `-i` and `-p`, and `-mi` and `-mp` when it has a media port. */
+export function loopbackArgs(ports: { sip: number; media?: number }): string[] {
+  const sip = ["-i", "127.0.0.1", "-p", String(ports.sip)];
+  return ports.media === undefined ? sip : [...sip, "-mi", "127.0.0.1", "-mp", String(ports.media)];
+}
+
 /** Whether process `pid` holds the UDP socket bound to 127.0.0.1:port. */
 export function ownsUdpSocket(pid: number, port: number): boolean {
   // /proc/net/udp: "sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode",

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import test from "ava";
 import type { Call } from "../../../telephony/api.ts";
-import { startSippOnFreePorts } from "../../support/sipp.ts";
-import { collectDtmf, loopbackEndpoint, peerPort, until, waitState, waitUdpBound } from "../ua/helpers.ts";
+import { loopbackArgs, startSippOnFreePorts } from "../../support/sipp.ts";
+import { collectDtmf, loopbackEndpoint, sippPorts, until, waitState, waitUdpBound } from "../ua/helpers.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/interop/${name}`, import.meta.url), "utf8");
 
@@ -22,31 +22,21 @@ test("SIPp calling Yardline: RFC 4733 digits 5, 9, # and an INFO digit 3 are rep
     c.on("dtmf", (ev) => digits.push({ digit: ev.digit, method: ev.method }));
     void c.answer();
   });
-  const { run: sipp } = await startSippOnFreePorts(
-    async () => ({ sip: await peerPort(), media: await peerPort(4) }),
-    (p) => ({
-      scenario: { name: "uac-dtmf.xml", xml: fixture("uac-dtmf.xml") },
-      args: [
-        "-sf",
-        "uac-dtmf.xml",
-        `127.0.0.1:${port}`,
-        "-i",
-        "127.0.0.1",
-        "-p",
-        String(p.sip),
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        String(p.media),
-        "-s",
-        "5551234",
-        "-m",
-        "1",
-        "-timeout",
-        "20s",
-      ],
-    }),
-  );
+  const { run: sipp } = await startSippOnFreePorts(sippPorts, (p) => ({
+    scenario: { name: "uac-dtmf.xml", xml: fixture("uac-dtmf.xml") },
+    args: [
+      "-sf",
+      "uac-dtmf.xml",
+      `127.0.0.1:${port}`,
+      ...loopbackArgs(p),
+      "-s",
+      "5551234",
+      "-m",
+      "1",
+      "-timeout",
+      "20s",
+    ],
+  }));
   t.teardown(() => sipp.stop());
   const result = await sipp.exited;
   t.is(result.code, 0, result.stdout.slice(-2000) + result.stderr);
@@ -70,28 +60,10 @@ test("Yardline calling SIPp: digits 1 and 9 SIPp sends after answering are repor
   const {
     run: sipp,
     ports: { sip: sippPort },
-  } = await startSippOnFreePorts(
-    async () => ({ sip: await peerPort(), media: await peerPort(4) }),
-    (p) => ({
-      scenario: { name: "uas-dtmf.xml", xml: fixture("uas-dtmf.xml") },
-      args: [
-        "-sf",
-        "uas-dtmf.xml",
-        "-i",
-        "127.0.0.1",
-        "-p",
-        String(p.sip),
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        String(p.media),
-        "-m",
-        "1",
-        "-timeout",
-        "20s",
-      ],
-    }),
-  );
+  } = await startSippOnFreePorts(sippPorts, (p) => ({
+    scenario: { name: "uas-dtmf.xml", xml: fixture("uas-dtmf.xml") },
+    args: ["-sf", "uas-dtmf.xml", ...loopbackArgs(p), "-m", "1", "-timeout", "20s"],
+  }));
   t.teardown(() => sipp.stop());
   await waitUdpBound(sippPort);
   const call = acc.makeCall(`sip:sipp@127.0.0.1:${sippPort}`);
@@ -109,20 +81,10 @@ test("Yardline calling SIPp: digits 1 and 9 SIPp sends after answering are repor
 });
 
 function authTrunk() {
-  return startSippOnFreePorts(
-    async () => ({ sip: await peerPort(), media: await peerPort(4) }),
-    (p) => ({
-      scenario: { name: "uas-auth.xml", xml: fixture("uas-auth.xml") },
-      args: ["-sf", "uas-auth.xml", "-i", "127.0.0.1", "-p", String(p.sip), "-mi", "127.0.0.1"].concat([
-        "-mp",
-        String(p.media),
-        "-m",
-        "1",
-        "-timeout",
-        "20s",
-      ]),
-    }),
-  );
+  return startSippOnFreePorts(sippPorts, (p) => ({
+    scenario: { name: "uas-auth.xml", xml: fixture("uas-auth.xml") },
+    args: ["-sf", "uas-auth.xml", ...loopbackArgs(p)].concat(["-m", "1", "-timeout", "20s"]),
+  }));
 }
 
 for (const [password, expected] of [

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import test from "ava";
 import type { AudioMedia } from "../../../telephony/api.ts";
 import { fileHasFrequency, readWav, toneLevelDbm0 } from "../../support/audio.ts";
-import { startSippOnFreePorts } from "../../support/sipp.ts";
-import { delay, loopbackEndpoint, peerPort, tempDir, waitState, waitUdpBound } from "../ua/helpers.ts";
+import { loopbackArgs, startSippOnFreePorts } from "../../support/sipp.ts";
+import { delay, loopbackEndpoint, sippPorts, tempDir, waitState, waitUdpBound } from "../ua/helpers.ts";
 
 test("Yardline calling `sipp -sn uas -rtp_echo` hears its own 1 kHz tone echoed back", async (t) => {
   const { ep } = await loopbackEndpoint();
@@ -16,28 +16,9 @@ test("Yardline calling `sipp -sn uas -rtp_echo` hears its own 1 kHz tone echoed 
   const {
     run: sipp,
     ports: { sip: sippPort },
-  } = await startSippOnFreePorts(
-    async () => ({ sip: await peerPort(), media: await peerPort(4) }),
-    (p) => ({
-      args: [
-        "-sn",
-        "uas",
-        "-i",
-        "127.0.0.1",
-        "-p",
-        String(p.sip),
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        String(p.media),
-        "-rtp_echo",
-        "-m",
-        "1",
-        "-timeout",
-        "20s",
-      ],
-    }),
-  );
+  } = await startSippOnFreePorts(sippPorts, (p) => ({
+    args: ["-sn", "uas", ...loopbackArgs(p), "-rtp_echo", "-m", "1", "-timeout", "20s"],
+  }));
   t.teardown(() => sipp.stop());
   await waitUdpBound(sippPort);
   const call = acc.makeCall(`sip:service@127.0.0.1:${sippPort}`);

@@ -4,7 +4,7 @@
  */
 import { createSocket } from "node:dgram";
 import test from "ava";
-import { startSippOnFreePorts } from "../../support/sipp.ts";
+import { loopbackArgs, startSippOnFreePorts } from "../../support/sipp.ts";
 import { peerPort } from "../ua/helpers.ts";
 
 test("a SIPp whose media port is taken is started again on other ports", async (t) => {
@@ -22,20 +22,7 @@ test("a SIPp whose media port is taken is started again on other ports", async (
       return { sip: await peerPort(), media };
     },
     (p) => ({
-      args: [
-        "-sn",
-        "uas",
-        "-i",
-        "127.0.0.1",
-        "-p",
-        String(p.sip),
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        String(p.media),
-        "-m",
-        "1",
-      ],
+      args: ["-sn", "uas", ...loopbackArgs(p), "-m", "1"],
     }),
   );
   t.teardown(() => run.stop());

@@ -9,8 +9,17 @@ import test from "ava";
 import type { AudioMedia, Call } from "../../../telephony/api.ts";
 import { sine, writeWav } from "../../support/audio.ts";
 import { startBaresip } from "../../support/baresip.ts";
-import { startSippOnFreePorts } from "../../support/sipp.ts";
-import { delay, loopbackEndpoint, peerPort, tempDir, until, waitState, waitUdpBound } from "../ua/helpers.ts";
+import { loopbackArgs, startSippOnFreePorts } from "../../support/sipp.ts";
+import {
+  delay,
+  loopbackEndpoint,
+  peerPort,
+  sippPorts,
+  tempDir,
+  until,
+  waitState,
+  waitUdpBound,
+} from "../ua/helpers.ts";
 
 const RTP_TIMEOUT_MS = 2000;
 
@@ -48,18 +57,9 @@ test("SIPp killed with SIGKILL mid-call: the call ends on ICMP unreachable or RT
   const {
     run: sipp,
     ports: { sip: sippPort },
-  } = await startSippOnFreePorts(
-    async () => ({ sip: await peerPort(), media: await peerPort(4) }),
-    (p) => ({
-      args: ["-sn", "uas", "-i", "127.0.0.1", "-p", String(p.sip), "-mi", "127.0.0.1", "-mp", String(p.media)].concat([
-        "-rtp_echo",
-        "-m",
-        "1",
-        "-timeout",
-        "30s",
-      ]),
-    }),
-  );
+  } = await startSippOnFreePorts(sippPorts, (p) => ({
+    args: ["-sn", "uas", ...loopbackArgs(p)].concat(["-rtp_echo", "-m", "1", "-timeout", "30s"]),
+  }));
   t.teardown(() => sipp.stop());
   await waitUdpBound(sippPort);
   const call = acc.makeCall(`sip:service@127.0.0.1:${sippPort}`);

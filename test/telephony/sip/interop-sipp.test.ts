@@ -9,7 +9,7 @@ import type { SipSession } from "../../../telephony/sip/invite-session.ts";
 import { TcpTransport } from "../../../telephony/sip/tcp-transport.ts";
 import { UdpTransport } from "../../../telephony/sip/udp-transport.ts";
 import { SipUserAgent } from "../../../telephony/sip/user-agent.ts";
-import { freePort, startSippOnFreePorts } from "../../support/sipp.ts";
+import { freePort, loopbackArgs, startSippOnFreePorts } from "../../support/sipp.ts";
 
 const ANSWER_SDP = [
   "v=0",
@@ -55,10 +55,7 @@ for (const protocol of ["UDP", "TCP"] as const) {
           "-sn",
           "uac",
           `127.0.0.1:${port}`,
-          "-i",
-          "127.0.0.1",
-          "-p",
-          String(p.sip),
+          ...loopbackArgs(p),
           "-s",
           "5551234",
           "-m",
@@ -85,7 +82,7 @@ test("our UAC calls SIPp -sn uas: INVITE with SDP, 200, ACK, BYE answered 200, S
     ports: { sip: sippPort },
   } = await startSippOnFreePorts(
     async () => ({ sip: await freePort() }),
-    (p) => ({ args: ["-sn", "uas", "-i", "127.0.0.1", "-p", String(p.sip), "-m", "1"] }),
+    (p) => ({ args: ["-sn", "uas", ...loopbackArgs(p), "-m", "1"] }),
   );
   t.teardown(() => sipp.stop());
   const ua = new SipUserAgent({

@@ -73,6 +73,11 @@ export async function waitUdpBound(port: number, timeoutMs = 10_000): Promise<vo
 const PEER_PORT_LOW = 20_000;
 const PEER_PORT_HIGH = 32_000;
 
+/** A SIP port and a media port (with room for the RTP/RTCP pairs above it) for a SIPp peer. */
+export async function sippPorts(): Promise<{ sip: number; media: number }> {
+  return { sip: await peerPort(), media: await peerPort(4) };
+}
+
 /**
  * A port for a peer process (SIPp, baresip), `span` consecutive ports free for UDP and TCP.
  * Chosen below the ephemeral range so the endpoints and RTP sockets this test binds on port 0
