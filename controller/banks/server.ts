@@ -19,8 +19,6 @@ export interface BankEvents {
   /** Every journaled board event, exactly once and in the board's order. */
   event: { boardId: string; seq: number; at: number; event: BoardEvent };
   health: { boardId: string; at: number; health: NonNullable<BankState["health"]> };
-  /** Something an operator should see: a board back after failing closed, a kill switch thrown. */
-  alert: { boardId: string; kind: "service-restored" | "service-lost" | "kill" | "fault"; message: string; at: number };
 }
 
 export type BankEventName = keyof BankEvents;
@@ -229,7 +227,7 @@ export class BankServer {
           current.lastSeq = frame.seq;
           applyEvent(current, frame.event);
           this.emit("event", e);
-          this.derive(current, frame.at, frame.event);
+          this.commandResult(frame.event);
         }
         this.send(ws, { v: LINK_PROTOCOL_VERSION, type: "ack", seq: frame.seq });
       });
@@ -244,34 +242,14 @@ export class BankServer {
     ws.on("error", (err) => this.opts.log?.("bank socket error", err.message));
   }
 
-  private derive(bank: BankState, at: number, e: BoardEvent): void {
-    const boardId = bank.boardId;
-    if (e.type === "command-result") {
-      const w = this.waiting.get(e.id);
-      if (w) {
-        this.clock.clearTimeout(w.timer);
-        this.waiting.delete(e.id);
-        w.resolve(e.error === undefined ? { ok: e.ok } : { ok: e.ok, error: e.error });
-      }
-    } else if (e.type === "service") {
-      this.emit("alert", {
-        boardId,
-        kind: e.available ? "service-restored" : "service-lost",
-        message: e.available
-          ? `bank ${boardId} back in service after ${Math.round((e.downMs ?? 0) / 1000)} s without a controller (${e.refusedLifts ?? 0} lifts refused)`
-          : `bank ${boardId} lost its controller and refused calls`,
-        at,
-      });
-    } else if (e.type === "kill" && e.cause === "input") {
-      this.emit("alert", {
-        boardId,
-        kind: "kill",
-        message: `kill switch ${e.killed ? "thrown" : "released"} for unit ${e.unit}`,
-        at,
-      });
-    } else if (e.type === "fault" && e.active) {
-      this.emit("alert", { boardId, kind: "fault", message: `fault on bank ${boardId}: ${e.fault}`, at });
-    }
+  /** A board's answer to a command settles the `sendCommand` waiting for it. */
+  private commandResult(e: BoardEvent): void {
+    if (e.type !== "command-result") return;
+    const w = this.waiting.get(e.id);
+    if (!w) return;
+    this.clock.clearTimeout(w.timer);
+    this.waiting.delete(e.id);
+    w.resolve(e.error === undefined ? { ok: e.ok } : { ok: e.ok, error: e.error });
   }
 
   private send(ws: WebSocket, msg: ControllerMessage): void {
