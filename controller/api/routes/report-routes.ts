@@ -20,7 +20,8 @@ import { savedReportRoutes } from "./saved-report-routes.ts";
 
 /**
  * One run of a report for a caller: over the facilities the caller reaches, narrowed by the
- * query's `facilityIds` (a facility outside the reach reads as missing).
+ * query's `facilityIds` (a facility outside the reach reads as missing). A caller that has
+ * already read the caller's reach passes it as `scope`.
  */
 export async function runReport(
   ctx: DomainContext,
@@ -28,9 +29,10 @@ export async function runReport(
   query: Record<string, unknown>,
   p: Principal,
   terminal: string,
+  scope?: ReadonlySet<string>,
 ): Promise<ReportResult> {
   const q = query as Record<string, unknown> & { facilityIds?: string };
-  const scope = await scopeOf(ctx, p);
+  scope ??= await scopeOf(ctx, p);
   let facilityIds = [...scope].sort();
   if (q.facilityIds) {
     const asked = [...new Set(q.facilityIds.split(","))];

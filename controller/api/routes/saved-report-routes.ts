@@ -104,7 +104,7 @@ export async function runSaved(
   if (!def) throw notFound("report");
   const scope = await scopeOf(ctx, p);
   const query = await savedQuery(ctx, s, overrides, scope);
-  const run = await runReport(ctx, def, query, p, terminal);
+  const run = await runReport(ctx, def, query, p, terminal, scope);
   return { ...applyLayout(run, s.columns, s.sort), title: s.name };
 }
 
@@ -150,11 +150,11 @@ export async function savedReportRoutes(app: FastifyInstance, ctx: DomainContext
       throw badRequest(`There is no report ${body.baseReport}.`, [{ path: "/baseReport", message: "unknown report" }]);
     }
     if (!p.permissions.has(def.permission)) throw forbidden();
+    const scope = await scopeOf(ctx, p);
     if (body.facilityId === null) {
       if (!p.facilities.all) throw forbidden("Only the Central Office saves reports for every facility.");
-    } else {
-      const scope = await scopeOf(ctx, p);
-      if (!scope.has(body.facilityId)) throw notFound("facility");
+    } else if (!scope.has(body.facilityId)) {
+      throw notFound("facility");
     }
     if (body.levelIds.length) {
       if (!p.facilities.all) throw forbidden("Only the Central Office assigns reports to access levels.");
@@ -182,7 +182,7 @@ export async function savedReportRoutes(app: FastifyInstance, ctx: DomainContext
       updatedAt: 0,
       updatedBy: "",
     };
-    await savedQuery(ctx, probe, {}, await scopeOf(ctx, p));
+    await savedQuery(ctx, probe, {}, scope);
     return { ...body, scheduleDays: probe.scheduleDays };
   }
 
