@@ -19,6 +19,7 @@ import { parseCsv } from "./csv.ts";
 import {
   type CheckedRows,
   type ImportOptions,
+  type ImportPhase,
   type ImportReport,
   type RejectedRow,
   reportOrRefuse,
@@ -175,7 +176,7 @@ export interface BatchedImportOptions {
    * 5,000; on SQLite as many as fit in lockHoldMs, measured batch by batch.
    */
   batchSize?: number;
-  onProgress?: (phase: "checking" | "writing", done: number, total: number) => void;
+  onProgress?: (phase: ImportPhase, done: number, total: number) => void;
 }
 
 /**

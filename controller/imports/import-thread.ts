@@ -8,9 +8,7 @@ import { Worker } from "node:worker_threads";
 import { DomainError, type DomainErrorCode } from "../domain/errors.ts";
 import type { StoreConfig } from "../store/database.ts";
 import type { BlockedImportTarget } from "./blocked-numbers.ts";
-import type { ImportReport } from "./report.ts";
-
-export type ImportPhase = "checking" | "writing";
+import type { ImportPhase, ImportReport } from "./report.ts";
 
 /** What the worker is given (structured-cloned into it). */
 export interface BlockedImportWork {

@@ -29,6 +29,9 @@ export interface ImportOptions {
   batchSize?: number;
 }
 
+/** What an import is at, for its progress: checking every row, then writing the good ones. */
+export type ImportPhase = "checking" | "writing";
+
 /** Validated rows ready to write, or a row's rejection. */
 export type Checked<T> = { ok: true; line: number; value: T } | { ok: false; line: number; reason: string };
 
