@@ -121,14 +121,15 @@ export class WavRecorder extends Emitter implements AudioMediaRecorder {
   private writeChunk(): void {
     if (this.chunkTicks === 0) return;
     const len = this.chunkTicks * BYTES_PER_TICK;
-    // a short last chunk goes as a copy of its part (the writer sends whole buffers)
-    const data = len === this.chunk.length ? this.chunk : new Uint8Array(this.chunk.subarray(0, len));
     const pos = WAV_HEADER_SIZE + this.queuedBytes;
     this.queuedBytes += len;
+    this.chunkTicks = 0;
+    // nothing is written after a failure: the chunk is gathered into again, not replaced
+    if (this.failure) return;
+    // a short last chunk goes as a copy of its part (the writer sends whole buffers)
+    const data = len === this.chunk.length ? this.chunk : new Uint8Array(this.chunk.subarray(0, len));
     this.chunk = this.newChunk();
     this.chunkPairs = this.view(this.chunk);
-    this.chunkTicks = 0;
-    if (this.failure) return;
     this.writer.write(this.id, this.fd, pos, data, (err, buffer) => {
       if (buffer && buffer.byteLength === BYTES_PER_TICK * WRITE_TICKS) this.pool.push(buffer);
       if (err) this.fail(err);
