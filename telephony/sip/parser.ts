@@ -428,9 +428,11 @@ function readHeaders(text: string, from: number, index: HeaderIndex): SipHeaders
       value = text.slice(colon + 1, le).trim();
       index.canonical = false;
     }
-    if (index.canonical && (nameEnd !== colon || vs !== colon + 2 || ve !== le || text.charCodeAt(colon + 1) !== 32)) {
-      index.canonical = false;
-    } else if (!entry.canonical) {
+    // `Name: value` exactly: the canonical name, no space before the colon, one after it, none at the end
+    if (
+      index.canonical &&
+      (!entry.canonical || nameEnd !== colon || vs !== colon + 2 || ve !== le || text.charCodeAt(colon + 1) !== 32)
+    ) {
       index.canonical = false;
     }
     fields.push({ name: entry.name, key: entry.key, value });
