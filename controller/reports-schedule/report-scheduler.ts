@@ -149,10 +149,18 @@ export class ReportScheduler {
   /** Sends every automatic report that has come due. */
   async check(): Promise<void> {
     const now = this.deps.clock.now();
-    for (const s of await this.store.list()) {
-      if (!s.scheduleTime || s.emailTo.length === 0) continue;
+    const scheduled = await this.store.listScheduled();
+    if (scheduled.length === 0) return;
+    // Every facility's time zone, read once per check, by name (a system-wide layout takes the first).
+    const facilities = await this.deps.ds.db
+      .selectFrom("facilities")
+      .select(["id", "timeZone"])
+      .orderBy("name")
+      .execute();
+    for (const s of scheduled) {
       try {
-        const zone = await this.zoneOf(s);
+        const zone =
+          (s.facilityId === null ? facilities[0] : facilities.find((f) => f.id === s.facilityId))?.timeZone ?? "UTC";
         const due = nextRun(s, zone, Math.max(s.lastSentAt ?? 0, s.updatedAt));
         if (due === undefined || due > now) continue;
         await this.send(s, zone, now);
@@ -160,12 +168,6 @@ export class ReportScheduler {
         this.deps.log?.(`automatic report ${s.id}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-  }
-
-  private async zoneOf(s: SavedReport): Promise<string> {
-    let q = this.deps.ds.db.selectFrom("facilities").select("timeZone").orderBy("name");
-    if (s.facilityId !== null) q = q.where("id", "=", s.facilityId);
-    return (await q.executeTakeFirst())?.timeZone ?? "UTC";
   }
 
   private async send(s: SavedReport, zone: string, now: number): Promise<void> {

@@ -124,6 +124,17 @@ export class SavedReportStore {
     return rows.map(fromRow);
   }
 
+  /** The saved reports that run automatically (a schedule time and somewhere to send them). */
+  async listScheduled(): Promise<SavedReport[]> {
+    const rows = await this.db
+      .selectFrom("savedReports")
+      .selectAll()
+      .where("scheduleTime", "is not", null)
+      .where("emailTo", "!=", "[]")
+      .execute();
+    return rows.map(fromRow);
+  }
+
   async get(id: string): Promise<SavedReport | undefined> {
     const r = await this.db.selectFrom("savedReports").selectAll().where("id", "=", id).executeTakeFirst();
     return r ? fromRow(r) : undefined;
