@@ -235,7 +235,6 @@ export async function numberListRoutes(app: FastifyInstance, ctx: DomainContext 
       const p = principalOf(request);
       const facilityId = q.agencyWide ? null : (q.facilityId ?? null);
       // Check the target before accepting the job, so a cross-facility import is refused at once.
-      if (facilityId !== null && !scope.has(facilityId)) throw notFound("facility");
       await assertBlockedImportTarget(ctx.ds, scope, facilityId);
       const config = ctx.ds.config;
       if (!config)
