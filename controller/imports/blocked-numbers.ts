@@ -65,7 +65,7 @@ export async function assertBlockedImportTarget(
  * One id prefix per import: plain hex, so it also names the import's rows in the import journal
  * (controller/store/import-store.ts).
  */
-export function newImportRunId(): string {
+function newImportRunId(): string {
   return newId().replaceAll("-", "").slice(0, 12);
 }
 
@@ -78,7 +78,7 @@ const checkProgressEvery = 1000;
  * far cheaper than a UUID per row, and in sorted order so the primary-key index is appended to
  * rather than split.
  */
-export function checkBlockedCsv(
+function checkBlockedCsv(
   csv: string,
   target: BlockedImportTarget,
   runId: string,

@@ -42,7 +42,7 @@ export interface CheckedRows<T> {
   total: number;
 }
 
-export function splitChecked<T>(checked: Checked<T>[]): CheckedRows<T> {
+function splitChecked<T>(checked: Checked<T>[]): CheckedRows<T> {
   const rejected: RejectedRow[] = [];
   const good: T[] = [];
   for (const c of checked) {
