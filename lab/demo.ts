@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DEMO_NUMBERS, openDemoFacilityAllDay } from "../controller/domain/seed.ts";
-import { freePort, type Lab, sim, startLab, waitFor } from "./lab.ts";
+import { freeLabPorts, type Lab, sim, startLab, waitFor } from "./lab.ts";
 
 const host = "127.0.0.1";
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "yardline-demo-"));
@@ -16,11 +16,7 @@ const quiet = process.argv.includes("--quiet");
 const lab: Lab = await startLab({
   dataDir,
   host,
-  httpPort: await freePort(host),
-  sipPort: await freePort(host),
-  banksPort: await freePort(host),
-  simPort: await freePort(host),
-  trunkPort: await freePort(host),
+  ...(await freeLabPorts(host)),
   adminPassword: "yardline-demo-admin",
   log: quiet ? () => {} : (m) => console.log(`  ${m}`),
 });

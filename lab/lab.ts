@@ -117,6 +117,19 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
   throw new Error("no free port found");
 }
 
+/** The five ports a lab binds on `host` (HTTP, SIP, bank link, sim control surface, trunk), all free. */
+export async function freeLabPorts(
+  host = "127.0.0.1",
+): Promise<Pick<LabOptions, "httpPort" | "sipPort" | "banksPort" | "simPort" | "trunkPort">> {
+  return {
+    httpPort: await freePort(host),
+    sipPort: await freePort(host),
+    banksPort: await freePort(host),
+    simPort: await freePort(host),
+    trunkPort: await freePort(host),
+  };
+}
+
 export function labOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LabOptions {
   const dataDir = path.resolve(env.YARDLINE_DATA ?? path.join(ROOT, ".lab"));
   mkdirSync(dataDir, { recursive: true });

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import test from "ava";
 import type { AlertNotice } from "../../controller/alerts/alert-service.ts";
-import { freePort, startLab, waitFor } from "../../lab/lab.ts";
+import { freeLabPorts, startLab, waitFor } from "../../lab/lab.ts";
 
 test("unplugging the phone bank raises an offline alert; plugging it back resolves it", async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "yl-unplug-"));
@@ -15,11 +15,7 @@ test("unplugging the phone bank raises an offline alert; plugging it back resolv
   const lab = await startLab({
     dataDir: dir,
     host,
-    httpPort: await freePort(host),
-    sipPort: await freePort(host),
-    banksPort: await freePort(host),
-    simPort: await freePort(host),
-    trunkPort: await freePort(host),
+    ...(await freeLabPorts(host)),
     adminPassword: "test-admin-password",
     // Two lab tests run at once: neither builds the UI (both would empty and refill web/dist).
     serveUi: false,

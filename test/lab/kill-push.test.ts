@@ -13,7 +13,7 @@ import test from "ava";
 import { DateTime } from "luxon";
 import type { BankState } from "../../controller/banks/bank-state.ts";
 import { DEMO_PHONE_BANK_ID, openDemoFacilityAllDay } from "../../controller/domain/seed.ts";
-import { freePort, type Lab, sim, startLab, waitFor } from "../../lab/lab.ts";
+import { freeLabPorts, type Lab, sim, startLab, waitFor } from "../../lab/lab.ts";
 
 const ADMIN_PASSWORD = "test-admin-password";
 const NEW_PASSWORD = "Kill-Switch-Lab-2026!x";
@@ -79,11 +79,7 @@ test.before(async () => {
   lab = await startLab({
     dataDir: dir,
     host,
-    httpPort: await freePort(host),
-    sipPort: await freePort(host),
-    banksPort: await freePort(host),
-    simPort: await freePort(host),
-    trunkPort: await freePort(host),
+    ...(await freeLabPorts(host)),
     adminPassword: ADMIN_PASSWORD,
     // Several lab tests run at once: none builds the UI (all would empty and refill web/dist).
     serveUi: false,

@@ -13,7 +13,7 @@ import { computeCharge } from "../../controller/rating/charge.ts";
 import { readSeal, sealPath, verifyRecording } from "../../controller/recordings/integrity.ts";
 import { publicKeyFromPem } from "../../controller/recordings/signing-key.ts";
 import type { CallRecordRow } from "../../controller/store/schema.ts";
-import { freePort, type Lab, sim, startLab, waitFor } from "../../lab/lab.ts";
+import { freeLabPorts, type Lab, sim, startLab, waitFor } from "../../lab/lab.ts";
 import { presenceRatio, readWav, sine, writeWav } from "../support/audio.ts";
 import { type CalledParty, type CalledPartyScenario, startCalledParty } from "../support/called-party.ts";
 
@@ -76,11 +76,7 @@ export async function startCallLab(opts: {
     lab = await startLab({
       dataDir: dir,
       host,
-      httpPort: await freePort(host),
-      sipPort: await freePort(host),
-      banksPort: await freePort(host),
-      simPort: await freePort(host),
-      trunkPort: await freePort(host),
+      ...(await freeLabPorts(host)),
       trunkRoutes: opts.cases.map((c) => ({ prefix: c.number, host, port: c.party!.port })),
       adminPassword: "test-admin-password",
       // Several lab tests run at once: none builds the UI (all would empty and refill web/dist).
