@@ -18,7 +18,7 @@ import { audit, type DomainContext } from "../domain-context.ts";
 import { principalOf } from "../plugins/auth.ts";
 import { errorResponses, IdParams } from "../schemas/common.ts";
 import { TerminateGroupBody } from "../schemas/domain.ts";
-import { type LiveMonitorControl, monitorRoutes } from "./monitor-routes.ts";
+import { type LiveMonitorControl, monitorRoutes, visibleLiveCall } from "./monitor-routes.ts";
 import { type MonitorStationAdmin, monitorStationRoutes } from "./monitor-station-routes.ts";
 
 /** What the live routes need from the call manager (controller/calls/call-manager.ts). */
@@ -110,8 +110,7 @@ export async function liveRoutes(app: FastifyInstance, ctx: DomainContext & { li
     },
     async (request) => {
       const p = principalOf(request);
-      const call = calls.live((c) => c.callId === request.params.id)[0];
-      if (!call || !canSeeFacility(p, call.facilityId)) throw notFound("call in progress");
+      const call = visibleLiveCall(calls, p, request.params.id);
       const terminated = calls.terminate(call.callId, p.username);
       await audit(
         ctx,

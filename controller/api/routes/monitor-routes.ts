@@ -46,6 +46,13 @@ export interface MonitorRouteDeps {
 
 const tags = ["live calls"];
 
+/** The call, if the caller may see it; otherwise "not found" (ids of other facilities are not probed). */
+export function visibleLiveCall(calls: MonitorRouteDeps["calls"], p: Principal, callId: string): LiveCall {
+  const call = calls.live((c) => c.callId === callId)[0];
+  if (!call || !canSeeFacility(p, call.facilityId)) throw notFound("call in progress");
+  return call;
+}
+
 /** The HTTP answer to a refusal from the monitoring stations. */
 function apiErrorOf(err: unknown): unknown {
   if (!(err instanceof MonitorError)) return err;
@@ -75,13 +82,6 @@ const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export async function monitorRoutes(app: FastifyInstance, ctx: DomainContext & { monitor: MonitorRouteDeps }) {
   const { calls, monitors, events } = ctx.monitor;
-
-  /** The call, if the caller may see it; otherwise "not found" (ids of other facilities are not probed). */
-  const visibleCall = (p: Principal, callId: string): LiveCall => {
-    const call = calls.live((c) => c.callId === callId)[0];
-    if (!call || !canSeeFacility(p, call.facilityId)) throw notFound("call in progress");
-    return call;
-  };
 
   /** Barge-in needs its own permission besides `action.monitor`; a refusal is audited. */
   const mayUse = async (request: FastifyRequest, call: LiveCall, mode: MonitorMode) => {
@@ -114,7 +114,7 @@ export async function monitorRoutes(app: FastifyInstance, ctx: DomainContext & {
       },
     },
     async (request) => {
-      const call = visibleCall(principalOf(request), request.params.id);
+      const call = visibleLiveCall(calls, principalOf(request), request.params.id);
       return monitors.list(call.callId);
     },
   );
@@ -133,7 +133,7 @@ export async function monitorRoutes(app: FastifyInstance, ctx: DomainContext & {
     },
     async (request, reply) => {
       const p = principalOf(request);
-      const call = visibleCall(p, request.params.id);
+      const call = visibleLiveCall(calls, p, request.params.id);
       const { mode, stationId } = request.body;
       await mayUse(request, call, mode);
       const refused = async (err: unknown, station: string | null) => {
@@ -191,7 +191,7 @@ export async function monitorRoutes(app: FastifyInstance, ctx: DomainContext & {
       },
     },
     async (request) => {
-      const call = visibleCall(principalOf(request), request.params.id);
+      const call = visibleLiveCall(calls, principalOf(request), request.params.id);
       const { mode } = request.body;
       await mayUse(request, call, mode);
       const before = monitors.list(call.callId).find((m) => m.monitorId === request.params.monitorId);
@@ -227,7 +227,7 @@ export async function monitorRoutes(app: FastifyInstance, ctx: DomainContext & {
       },
     },
     async (request) => {
-      const call = visibleCall(principalOf(request), request.params.id);
+      const call = visibleLiveCall(calls, principalOf(request), request.params.id);
       let monitor: MonitorView;
       try {
         monitor = monitors.stop(call.callId, request.params.monitorId, principalOf(request).username);
