@@ -9,6 +9,8 @@
  * A station's password is made by the controller and returned once, when the station is created
  * and when its credential is reset; the old one stops working at once.
  */
+
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Permissions as P } from "../../access/permissions.ts";
 import {
@@ -29,7 +31,6 @@ import {
   type MonitorStationView,
   UpdateMonitorStationBody,
 } from "../schemas/monitor.ts";
-import { Type } from "@sinclair/typebox";
 
 /** What the routes need: the directory, and whether a station is registered now (if known). */
 export interface MonitorStationAdmin {
