@@ -18,11 +18,6 @@ export interface HandsetAudioOptions {
   line: HandsetLine;
   clock: Clock;
   retryMs?: number;
-  /**
-   * The board faults of handset audio, shared by every handset: this one sets and clears the
-   * entries keyed `<handset> playback` and `<handset> capture`.
-   */
-  faults: Map<string, string>;
   log?: (msg: string, data?: unknown) => void;
 }
 
@@ -44,6 +39,8 @@ export class HandsetAudio implements HandsetLine {
   private current: GatedCall | undefined;
   private retryTimer: TimerHandle | undefined;
   private stopped = false;
+  /** The device's fatal faults by direction, held until the device is open again. */
+  private readonly lastFaults = new Map<SoundDeviceFault["direction"], string>();
 
   constructor(o: HandsetAudioOptions) {
     this.o = o;
@@ -76,6 +73,11 @@ export class HandsetAudio implements HandsetLine {
     return this.o.line.registered();
   }
 
+  /** Board faults: why the device is out of service, per direction, until it opens again. */
+  faults(): string[] {
+    return [...this.lastFaults.values()];
+  }
+
   /** Stops retrying; the runtime closes the device itself. */
   stop(): void {
     this.stopped = true;
@@ -96,8 +98,7 @@ export class HandsetAudio implements HandsetLine {
       return false;
     }
     if (this.stopped) return false;
-    this.o.faults.delete(`${handset} playback`);
-    this.o.faults.delete(`${handset} capture`);
+    this.lastFaults.clear();
     this.inService = true;
     this.why = "";
     log?.(`handset ${handset}: sound device open, in service`);
@@ -111,7 +112,7 @@ export class HandsetAudio implements HandsetLine {
       return;
     }
     if (this.stopped) return;
-    this.o.faults.set(`${handset} ${f.direction}`, `handset ${handset} audio: ${f.message}`);
+    this.lastFaults.set(f.direction, `handset ${handset} audio: ${f.message}`);
     // A failed open() reports its fault before it rejects; tryOpen() handles that one.
     if (!this.inService || device.isOpened()) return;
     this.inService = false;

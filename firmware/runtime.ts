@@ -100,8 +100,6 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
   const accounts = new Map<string, Account>();
   const earpieceFiles = new Map<string, string>();
   const soundDevices = new Map<string, ExtraAudioDevice>();
-  /** Sound devices given up on (could not open, or died past their restarts), as board faults. */
-  const audioFaults = new Map<string, string>();
   const handsetAudio = new Map<string, HandsetAudio>();
   const lines = new Map<string, HandsetLine>();
   const earpieces = new Map<string, Earpiece>();
@@ -188,7 +186,6 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
             device: dev,
             line: sipLine,
             clock,
-            faults: audioFaults,
             ...(o.soundRetryMs !== undefined ? { retryMs: o.soundRetryMs } : {}),
             ...(o.log ? { log: o.log } : {}),
           });
@@ -209,7 +206,10 @@ export async function startFirmware(o: FirmwareRuntimeOptions): Promise<Firmware
       }
     }
     // The daemon sees sound-device faults beside the board's own (health, alerts).
-    const board: BoardIo = { ...io, faults: () => [...io.faults(), ...audioFaults.values()] };
+    const board: BoardIo = {
+      ...io,
+      faults: () => [...io.faults(), ...[...handsetAudio.values()].flatMap((a) => a.faults())],
+    };
     // All sound devices at once, while the daemon starts (and with it the watchdog's kicks).
     const firstOpen = Promise.all([...handsetAudio.values()].map((a) => a.start()));
     const daemon = await FirmwareDaemon.start({
