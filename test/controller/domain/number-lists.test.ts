@@ -1,6 +1,6 @@
 import test from "ava";
 import { parseDialled } from "../../../controller/domain/dialled.ts";
-import { BlockIndex, type BlockRow } from "../../../controller/domain/number-lists.ts";
+import { BlockIndex, BlockIndexBuilder, type BlockRow } from "../../../controller/domain/number-lists.ts";
 import { block } from "./snapshot-fixture.ts";
 
 test("dialled digits are read the one statewide way", (t) => {
@@ -75,4 +75,34 @@ test("numbers added on top of a built index are found, a called party's own bloc
   t.is(base.specific("+12132002222"), undefined);
   t.is(next.size, 3);
   t.throws(() => base.withNumbers([block("range", "2132000000..2132000099")]));
+});
+
+test("the sliced build sorts every number with its own row, and equal numbers keep the order they were added in", (t) => {
+  // 60,000 rows over 20,000 numbers, in a scrambled order, each row with its own reason: a merge
+  // that moved a number without its row, or took the later of two equal numbers, shows here.
+  const rows: BlockRow[] = [];
+  const first = new Map<string, string>();
+  for (let i = 0; i < 60_000; i++) {
+    const number = `21330${String((i * 7919) % 20_000).padStart(5, "0")}`;
+    const reason = `row ${i}`;
+    if (!first.has(number)) first.set(number, reason);
+    rows.push(block("number", number, { reason }));
+  }
+  const b = new BlockIndexBuilder();
+  for (const r of rows) b.add(r);
+  const steps = b.finish();
+  let yields = 0;
+  let step = steps.next();
+  for (; !step.done; step = steps.next()) yields++;
+  const idx = step.value;
+  t.true(yields > 10, `the build handed the loop back ${yields} times`);
+  t.is(idx.size, rows.length);
+  let wrong = 0;
+  for (const [number, reason] of first) if (idx.specific(`+1${number}`)?.reason !== reason) wrong++;
+  t.is(wrong, 0);
+  t.is(idx.specific("+12133120000"), undefined);
+  // The one-go constructor builds the same index.
+  const once = new BlockIndex(rows);
+  for (const number of ["2133000000", "2133007919", "2133019999"])
+    t.is(once.specific(`+1${number}`)?.reason, idx.specific(`+1${number}`)?.reason);
 });
