@@ -79,19 +79,21 @@ test("health telemetry carries uptime, temperature, registration and injected fa
   t.is(server.state("bank-test")?.health?.temperatureC, 92);
 });
 
-test("hardware faults raise fault events and controller alerts as they come and go", async (t) => {
+test("hardware faults reach the controller as fault events as they come and go", async (t) => {
   const { server, fw } = await connected(t);
-  const alerts: string[] = [];
-  server.on("alert", (a) => a.kind === "fault" && alerts.push(a.message));
+  const faults: string[] = [];
+  server.on("event", (e) => e.event.type === "fault" && faults.push(`${e.event.active ? "+" : "-"}${e.event.fault}`));
   fw.sim.fault("overheat", true);
   fw.sim.fault("relay-h3-stuck", true);
   await fw.daemon.checkHardware();
-  await waitFor(() => alerts.length >= 3, "fault alerts");
-  t.true(alerts.some((m) => m.includes("temperature 92")));
-  t.true(alerts.some((m) => m.includes("relay-h3-stuck")));
+  await waitFor(() => faults.length >= 3, "fault events");
+  t.true(faults.includes("+temperature 92 °C"));
+  t.true(faults.includes("+relay-h3-stuck"));
+  t.true(faults.includes("+overheat"));
   fw.sim.fault("relay-h3-stuck", false);
   await fw.daemon.checkHardware();
   await waitFor(() => server.state("bank-test")?.faults.includes("relay-h3-stuck") === false, "fault cleared");
+  t.true(faults.includes("-relay-h3-stuck"));
   t.true(server.state("bank-test")?.faults.includes("overheat"));
 });
 
