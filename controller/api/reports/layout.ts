@@ -4,8 +4,8 @@
  * includes report information (content) and the information sorting sequence and presentation."
  */
 import { DateTime } from "luxon";
-import { badRequest } from "../errors.ts";
 import type { SortKey } from "../../store/saved-report-store.ts";
+import { badRequest } from "../errors.ts";
 import type { ReportResult } from "../schemas/reports.ts";
 import { type Cell, type ReportDefinition, totalsOf } from "./report.ts";
 
@@ -35,13 +35,13 @@ export function checkLayout(def: ReportDefinition, columns: readonly string[], s
   if (new Set(sort.map((s) => s.key)).size !== sort.length) throw badRequest("A column is sorted on twice.");
 }
 
-function compareCells(a: Cell | undefined, b: Cell | undefined): number {
-  // Empty cells sort last whichever the direction, so a descending sort still leads with values.
+/** `sign` -1 sorts descending; empty cells sort last whichever the direction, so a descending sort still leads with values. */
+function compareCells(a: Cell | undefined, b: Cell | undefined, sign: number): number {
   const ea = a === null || a === undefined || a === "";
   const eb = b === null || b === undefined || b === "";
   if (ea || eb) return ea === eb ? 0 : ea ? 1 : -1;
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  return String(a).localeCompare(String(b), "en", { numeric: true });
+  if (typeof a === "number" && typeof b === "number") return sign * (a - b);
+  return sign * String(a).localeCompare(String(b), "en", { numeric: true });
 }
 
 /**
@@ -62,11 +62,7 @@ export function applyLayout(run: ReportResult, columns: readonly string[], sort:
       .map((s) => ({ at: index.get(s.key)!, sign: s.dir === "desc" ? -1 : 1 }));
     rows.sort((x, y) => {
       for (const k of keys) {
-        const a = x.r[k.at];
-        const b = y.r[k.at];
-        const emptyA = a === null || a === undefined || a === "";
-        const emptyB = b === null || b === undefined || b === "";
-        const c = emptyA || emptyB ? compareCells(a, b) : k.sign * compareCells(a, b);
+        const c = compareCells(x.r[k.at], y.r[k.at], k.sign);
         if (c !== 0) return c;
       }
       return x.i - y.i;
