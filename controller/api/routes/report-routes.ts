@@ -7,9 +7,9 @@
  */
 
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import { notFound } from "../../domain/errors.ts";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../../access/principal.ts";
+import { notFound } from "../../domain/errors.ts";
 import { audit, type DomainContext, scopeOf } from "../domain-context.ts";
 import { principalOf } from "../plugins/auth.ts";
 import { reports } from "../reports/catalogue.ts";
@@ -66,6 +66,14 @@ export async function runReport(
     inmateCount: out.inmates ? out.inmates.size : null,
     truncated: out.truncated ?? false,
   };
+}
+
+/** A run as a CSV download named after the report and the day it was made. */
+export function csvReply(reply: FastifyReply, name: string, r: ReportResult): string {
+  reply
+    .header("content-type", "text/csv; charset=utf-8")
+    .header("content-disposition", `attachment; filename="${name}-${r.generatedAt.slice(0, 10)}.csv"`);
+  return csvOf(r.columns, r.rows, r.totals);
 }
 
 export async function reportRoutes(app: FastifyInstance, ctx: DomainContext): Promise<void> {
@@ -132,10 +140,7 @@ export async function reportRoutes(app: FastifyInstance, ctx: DomainContext): Pr
           null,
           r.criteria,
         );
-        reply
-          .header("content-type", "text/csv; charset=utf-8")
-          .header("content-disposition", `attachment; filename="${def.id}-${r.generatedAt.slice(0, 10)}.csv"`);
-        return csvOf(r.columns, r.rows, r.totals);
+        return csvReply(reply, def.id, r);
       },
     );
   }

@@ -25,11 +25,11 @@ import { badRequest, forbidden, notFound } from "../errors.ts";
 import { principalOf } from "../plugins/auth.ts";
 import { reports } from "../reports/catalogue.ts";
 import { applyLayout, checkLayout, lastDays } from "../reports/layout.ts";
-import { csvOf, type ReportDefinition } from "../reports/report.ts";
+import type { ReportDefinition } from "../reports/report.ts";
 import { errorResponses, IdParams, Ok } from "../schemas/common.ts";
 import { ReportResult } from "../schemas/reports.ts";
 import { SavedReportBody, SavedReportInfo, SavedRunQuery } from "../schemas/saved-reports.ts";
-import { runReport } from "./report-routes.ts";
+import { csvReply, runReport } from "./report-routes.ts";
 
 const byId = new Map(reports.map((r) => [r.id, r]));
 
@@ -300,10 +300,7 @@ export async function savedReportRoutes(app: FastifyInstance, ctx: DomainContext
       const s = await visible(request);
       const r = await runSaved(ctx, s, request.query as Record<string, string>, principalOf(request), request.ip);
       await audit(ctx, request, "report.export", "saved-report", s.id, s.facilityId, null, r.criteria);
-      reply
-        .header("content-type", "text/csv; charset=utf-8")
-        .header("content-disposition", `attachment; filename="${s.baseReport}-${r.generatedAt.slice(0, 10)}.csv"`);
-      return csvOf(r.columns, r.rows, r.totals);
+      return csvReply(reply, s.baseReport, r);
     },
   );
 }
