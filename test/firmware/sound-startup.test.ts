@@ -3,8 +3,9 @@
  * watchdog the board opened must be kicked while they are still opening, the eight are opened
  * at once (one start timeout in all, not eight), a handset comes into service when its device
  * answers on a later retry, and one whose adapter is pulled (aplay dies, restarts fail) leaves
- * service with the fault and rejoins when it is plugged back in. aplay and arecord here are stand-ins on PATH (this test file
- * runs in its own process) that answer like alsa-utils once the "adapter" is plugged in.
+ * service with the fault and rejoins when it is plugged back in. aplay and arecord here are
+ * stand-ins on PATH (this test file runs in its own process) that answer like alsa-utils once the
+ * "adapter" is plugged in.
  */
 import { readFileSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
