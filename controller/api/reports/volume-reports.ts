@@ -10,7 +10,7 @@ import { sql } from "kysely";
 import { Permissions as P } from "../../access/permissions.ts";
 import { invalid } from "../../domain/errors.ts";
 import { callsIn, Period } from "./call-reports.ts";
-import { type Cell, col, MAX_ROWS, type ReportDefinition } from "./report.ts";
+import { type Cell, col, keysOf, MAX_ROWS, type ReportDefinition } from "./report.ts";
 
 export const CallSummaryQuery = Type.Object(
   {
@@ -122,12 +122,21 @@ export const callSummary: ReportDefinition<CallSummaryQuery> = {
 export const PeriodQuery = Type.Object(Period, { additionalProperties: false });
 export type PeriodQuery = Static<typeof PeriodQuery>;
 
+const dailyVolumeColumns = [
+  col("date", "Date"),
+  col("facility", "Facility"),
+  col("calls", "Calls attempted", "count"),
+  col("completed", "Calls completed", "count"),
+  col("duration", "Duration (s)", "seconds"),
+  col("charge", "Charges ($)", "money"),
+];
+
 export const dailyVolume: ReportDefinition<PeriodQuery> = {
   id: "daily-volume",
   title: "Daily call volume and charges",
   spec: "Daily Call Volume and Charge Report",
   permission: P.reportUsage,
-  columnKeys: ["date", "facility", "calls", "completed", "duration", "charge"],
+  columnKeys: keysOf(dailyVolumeColumns),
   query: PeriodQuery,
   async run({ ds, facilityIds, query: q }) {
     const rows = await callsIn(ds, facilityIds, q, { privileged: true })
@@ -158,24 +167,24 @@ export const dailyVolume: ReportDefinition<PeriodQuery> = {
       (a, b) => String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1])),
     );
     return {
-      columns: [
-        col("date", "Date"),
-        col("facility", "Facility"),
-        col("calls", "Calls attempted", "count"),
-        col("completed", "Calls completed", "count"),
-        col("duration", "Duration (s)", "seconds"),
-        col("charge", "Charges ($)", "money"),
-      ],
+      columns: dailyVolumeColumns,
       rows: out,
     };
   },
 };
 
+const deniedByReasonColumns = [
+  col("facility", "Facility"),
+  col("reason", "Reason not completed"),
+  col("rule", "Refused by rule"),
+  col("calls", "Calls", "count"),
+];
+
 export const deniedByReason: ReportDefinition<PeriodQuery> = {
   id: "denied-by-reason",
   title: "Calls not completed, by reason",
   permission: P.reportUsage,
-  columnKeys: ["facility", "reason", "rule", "calls"],
+  columnKeys: keysOf(deniedByReasonColumns),
   query: PeriodQuery,
   async run({ ds, facilityIds, query: q }) {
     const rows = await callsIn(ds, facilityIds, q, { privileged: true })
@@ -192,12 +201,7 @@ export const deniedByReason: ReportDefinition<PeriodQuery> = {
       ])
       .sort((a, b) => String(a[0]).localeCompare(String(b[0])) || (b[3] as number) - (a[3] as number));
     return {
-      columns: [
-        col("facility", "Facility"),
-        col("reason", "Reason not completed"),
-        col("rule", "Refused by rule"),
-        col("calls", "Calls", "count"),
-      ],
+      columns: deniedByReasonColumns,
       rows: out,
     };
   },
@@ -329,12 +333,20 @@ function acrossFacilities(sums: readonly (TypeSum & { callType: string })[]): [s
   return [...types.entries()].sort((a, b) => a[0].localeCompare(b[0]));
 }
 
+const minutesByCallTypeColumns = [
+  col("facility", "Facility"),
+  col("callType", "Call type"),
+  col("calls", "Calls", "count"),
+  col("duration", "Duration (s)", "seconds"),
+  col("minutes", "Minutes", "minutes"),
+];
+
 export const minutesByCallType: ReportDefinition<PeriodQuery> = {
   id: "minutes-by-call-type",
   title: "Summary minutes by call type",
   spec: "Summary Minutes by Call Type",
   permission: P.reportRevenue,
-  columnKeys: ["facility", "callType", "calls", "duration", "minutes"],
+  columnKeys: keysOf(minutesByCallTypeColumns),
   query: PeriodQuery,
   async run({ ds, facilityIds, query: q }) {
     const sums = await byFacilityAndType(ds, facilityIds, q);
@@ -364,13 +376,7 @@ export const minutesByCallType: ReportDefinition<PeriodQuery> = {
       rows.push(["All facilities", type, t.calls, t.seconds, minutes(t.seconds)]);
     }
     return {
-      columns: [
-        col("facility", "Facility"),
-        col("callType", "Call type"),
-        col("calls", "Calls", "count"),
-        col("duration", "Duration (s)", "seconds"),
-        col("minutes", "Minutes", "minutes"),
-      ],
+      columns: minutesByCallTypeColumns,
       rows,
       subtotalRows,
     };
@@ -388,6 +394,16 @@ export const RevenueQuery = Type.Object(
 );
 export type RevenueQuery = Static<typeof RevenueQuery>;
 
+const revenueColumns = [
+  col("facility", "Facility"),
+  col("callType", "Call type"),
+  col("calls", "Calls", "count"),
+  col("duration", "Duration (s)", "seconds"),
+  col("ratePerMinute", "Average rate per minute ($)", "rate"),
+  col("gross", "Gross billable revenue ($)", "money"),
+  col("dueState", "Amount due the State ($)", "money"),
+];
+
 /**
  * Monthly Distribution of Revenues: minutes, rate per minute, gross billable revenue and the
  * amount due to the State, by facility and call type and across facilities. The rate shown is
@@ -399,7 +415,7 @@ export const revenue: ReportDefinition<RevenueQuery> = {
   title: "Distribution of revenues",
   spec: "Monthly Distribution of Revenues",
   permission: P.reportRevenue,
-  columnKeys: ["facility", "callType", "calls", "duration", "ratePerMinute", "gross", "dueState"],
+  columnKeys: keysOf(revenueColumns),
   query: RevenueQuery,
   async run({ ds, facilityIds, query: q }) {
     const sums = await byFacilityAndType(ds, facilityIds, q);
@@ -421,15 +437,7 @@ export const revenue: ReportDefinition<RevenueQuery> = {
       rows.push(line("All facilities", type, t));
     }
     return {
-      columns: [
-        col("facility", "Facility"),
-        col("callType", "Call type"),
-        col("calls", "Calls", "count"),
-        col("duration", "Duration (s)", "seconds"),
-        col("ratePerMinute", "Average rate per minute ($)", "rate"),
-        col("gross", "Gross billable revenue ($)", "money"),
-        col("dueState", "Amount due the State ($)", "money"),
-      ],
+      columns: revenueColumns,
       rows,
       subtotalRows,
     };
