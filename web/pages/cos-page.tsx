@@ -45,21 +45,25 @@ function CosEditor(props: { cos: ClassOfService; features: string[]; onSaved: ()
     saved.value = false;
   };
 
+  const enabledBox = (f: Feature, v: { enabled: boolean }, onChange: (enabled: boolean) => void) => (
+    <label class="inline">
+      <input
+        type="checkbox"
+        name={`${props.cos.id}-${f}-enabled`}
+        checked={v.enabled}
+        disabled={!canEdit}
+        onChange={(e) => onChange(e.currentTarget.checked)}
+      />
+      {t("enabled")}
+    </label>
+  );
+
   const periodic = (f: Periodic) => {
     const v = p[f] ?? { enabled: false, day: null, week: null, month: null };
     return (
       <fieldset key={f}>
         <legend>{legend(f)}</legend>
-        <label class="inline">
-          <input
-            type="checkbox"
-            name={`${props.cos.id}-${f}-enabled`}
-            checked={v.enabled}
-            disabled={!canEdit}
-            onChange={(e) => set({ ...p, [f]: { ...v, enabled: e.currentTarget.checked } })}
-          />
-          {t("enabled")}
-        </label>
+        {enabledBox(f, v, (enabled) => set({ ...p, [f]: { ...v, enabled } }))}
         {(["day", "week", "month"] as const).map((k) => (
           <label key={k}>
             {t(k)}
@@ -86,16 +90,7 @@ function CosEditor(props: { cos: ClassOfService; features: string[]; onSaved: ()
     return (
       <fieldset key={f}>
         <legend>{legend(f)}</legend>
-        <label class="inline">
-          <input
-            type="checkbox"
-            name={`${props.cos.id}-${f}-enabled`}
-            checked={v.enabled}
-            disabled={!canEdit}
-            onChange={(e) => set({ ...p, [f]: { ...v, enabled: e.currentTarget.checked } })}
-          />
-          {t("enabled")}
-        </label>
+        {enabledBox(f, v, (enabled) => set({ ...p, [f]: { ...v, enabled } }))}
         <label>
           {key === "minutes" ? t("minutes") : t("digits")}
           <input
@@ -110,19 +105,6 @@ function CosEditor(props: { cos: ClassOfService; features: string[]; onSaved: ()
       </fieldset>
     );
   };
-
-  const enabledBox = (f: Feature, v: { enabled: boolean }, onChange: (enabled: boolean) => void) => (
-    <label class="inline">
-      <input
-        type="checkbox"
-        name={`${props.cos.id}-${f}-enabled`}
-        checked={v.enabled}
-        disabled={!canEdit}
-        onChange={(e) => onChange(e.currentTarget.checked)}
-      />
-      {t("enabled")}
-    </label>
-  );
 
   // "Calling Schedules": the hours this class may call, per day of the week.
   const schedule = () => {
