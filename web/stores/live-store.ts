@@ -6,7 +6,6 @@ import { batch, signal } from "@preact/signals";
 import type { AlertView, LiveMessage } from "../../controller/alerts/alert-routes.ts";
 import type { LiveFeedMessage } from "../../controller/api/routes/live-routes.ts";
 import type { LiveCall } from "../../controller/calls/events.ts";
-import type { MonitorView } from "../../controller/calls/monitor.ts";
 
 function socketUrl(path: string): string {
   return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${path}`;
@@ -36,9 +35,7 @@ export function createLiveStore() {
   const connected = signal(false);
   const raisedCount = signal(0);
   /** Monitors that ended without the viewer asking (station hung up, call ended), newest first. */
-  const monitorEnds = signal<
-    Array<{ callId: string; monitor: MonitorView; cause: string; reason: string; by?: string }>
-  >([]);
+  const monitorEnds = signal<Extract<LiveFeedMessage, { type: "monitor-ended" }>[]>([]);
   const sockets: WebSocket[] = [];
 
   function connectCalls() {
@@ -53,10 +50,7 @@ export function createLiveStore() {
     ws.onmessage = (ev) => {
       const m = JSON.parse(String(ev.data)) as LiveFeedMessage;
       if (m.type === "monitor-ended") {
-        monitorEnds.value = [
-          { callId: m.callId, monitor: m.monitor, cause: m.cause, reason: m.reason, ...(m.by ? { by: m.by } : {}) },
-          ...monitorEnds.value,
-        ].slice(0, 5);
+        monitorEnds.value = [m, ...monitorEnds.value].slice(0, 5);
         return;
       }
       batch(() => {
