@@ -1,15 +1,15 @@
 import { useSignal } from "@preact/signals";
-import type { CreateMonitorStationBody, MonitorStationView } from "../../controller/api/schemas/monitor.ts";
+import type {
+  CreateMonitorStationBody,
+  MonitorStationCredential,
+  MonitorStationView,
+} from "../../controller/api/schemas/monitor.ts";
 import { t } from "../i18n/i18n.ts";
 import { errorText, useResource } from "../stores/resource.ts";
 import { useApp } from "../stores/session-store.ts";
 
 /** What the controller returns once, when a station is created or its credential reset. */
-interface Credential {
-  station: MonitorStationView;
-  password: string;
-  realm: string;
-}
+type Credential = MonitorStationCredential;
 
 /**
  * Monitoring stations: the officers' SIP phones that live monitoring may call, set up by an

@@ -81,3 +81,4 @@ export const MonitorStationCredential = Type.Object({
   password: Type.String({ description: "Shown this once; only its digests are kept" }),
   realm: Type.String(),
 });
+export type MonitorStationCredential = Static<typeof MonitorStationCredential>;
