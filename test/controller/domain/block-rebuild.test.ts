@@ -17,9 +17,11 @@ import { buildFixture, openSqlite, T0 } from "../store/fixtures.ts";
  * block index is rebuilt. The old rebuild held it 0.6 to 2.9 s for 200,000 rows (see
  * docs/controller-domain.md); the rebuild works in slices of about 8 ms. Busy time (event-loop
  * utilisation) leaves out time the thread sat ready without a CPU, which on a loaded 2-core
- * machine alone reaches 100 to 400 ms (test/controller/imports/off-thread.test.ts).
+ * machine alone reaches 100 to 400 ms (test/controller/imports/off-thread.test.ts). Quiet, the
+ * sliced rebuild is busy 19-33 ms at most; with other test files running beside it, up to 160 ms
+ * was seen. The one-go control is busy 490-650 ms, so 300 ms still tells the two apart.
  */
-const maxBusyMs = 150;
+const maxBusyMs = 300;
 /** The raw delay, scheduler included, only has to stay well under the old seconds. */
 const maxDelayMs = 1000;
 const ROWS = 200_000;

@@ -18,8 +18,12 @@ import { buildFixture, openSqlite, T0 } from "../store/fixtures.ts";
  * running callbacks, or waiting inside a synchronous SQLite call for the import's write lock.
  * Time the thread sat ready but without a CPU (the machine has 2 cores shared by many jobs, and a
  * quiet thread here is at times held back 100 to 400 ms) counts as idle, not busy: see watchLoop.
+ * Busy time does include a main-thread write waiting for the worker's batch to release the write
+ * lock, and a worker preempted while it holds the lock stretches that wait: at load averages of
+ * 5-10 the import path was busy 80-410 ms, where the same import in this thread is busy 1.4-2.9 s
+ * (asserted below). 500 ms keeps the two apart without failing on a loaded machine.
  */
-const maxBusyMs = 200;
+const maxBusyMs = 500;
 /** The raw delay, scheduler included, only has to stay well under the seconds of the old path. */
 const maxDelayMs = 1000;
 /** How often the test polls the job and writes from the main thread (the page polls every 100 ms). */
