@@ -31,7 +31,7 @@ import { PUBLIC_KEY_FILE, publicKeyFromPem } from "../controller/recordings/sign
 import { openDomainStore } from "../controller/store/domain-store.ts";
 import { PROMPTS_CACHE } from "../test/controller/calls/harness.ts";
 import { freeUdpPorts, writeMedia } from "../test/support/called-party.ts";
-import type { BenchResult } from "./harness.ts";
+import { type BenchResult, cpuMsOf } from "./harness.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const LEVELS = (process.env.YARDLINE_BENCH_CALL_LEVELS ?? "50,100,200,300,400")
@@ -54,6 +54,8 @@ interface Level {
   passed: boolean;
   why: string[];
   controllerCpu: number;
+  /** The controller's main thread (event loop) alone. */
+  controllerLoopCpu: number;
   uacCpu: number;
   uasCpu: number;
   peak: number;
@@ -72,13 +74,12 @@ export async function run(): Promise<BenchResult[]> {
     const peers = path.join(dir, "peers");
     preparePeers(peers);
     const levels: Level[] = [];
-    let station = 0;
+    // Every level uses stations 1..N again: the calls of the level before have ended.
     for (const n of LEVELS) {
-      const level = await runLevel(n, { dir, peers, trunkPort, sipPort: ctl.sipPort, ctlPid: ctl.pid, station });
-      station = 0; // every level reuses the stations from the first; their calls have ended
+      const level = await runLevel(n, { dir, peers, trunkPort, sipPort: ctl.sipPort, ctlPid: ctl.pid, children });
       levels.push(level);
       process.stdout.write(
-        `  ${n} calls: ${level.passed ? "pass" : `FAIL (${level.why.join("; ")})`}, controller ${pct(level.controllerCpu)} of a core, peak bridged ${level.peak}\n`,
+        `  ${n} calls: ${level.passed ? "pass" : `FAIL (${level.why.join("; ")})`}, controller ${pct(level.controllerCpu)} of a core (event loop ${pct(level.controllerLoopCpu)}), peak bridged ${level.peak}\n`,
       );
       if (!level.passed || level.controllerCpu > 0.9) break;
     }
@@ -86,20 +87,20 @@ export async function run(): Promise<BenchResult[]> {
     const steps = levels
       .map(
         (l) =>
-          `${l.calls}: ${l.passed ? "pass" : "fail"} / controller ${pct(l.controllerCpu)} / SIPp handsets ${pct(l.uacCpu)}, called parties ${pct(l.uasCpu)} / records ${l.records} / seals ${l.sealsVerified}${l.why.length ? ` (${l.why.join("; ")})` : ""}`,
+          `${l.calls}: ${l.passed ? "pass" : "fail"} / controller ${pct(l.controllerCpu)} (event loop ${pct(l.controllerLoopCpu)}) / SIPp handsets ${pct(l.uacCpu)}, called parties ${pct(l.uasCpu)} / records ${l.records} / seals ${l.sealsVerified}${l.why.length ? ` (${l.why.join("; ")})` : ""}`,
       )
       .join("; ");
     const load = os.loadavg().map((x) => x.toFixed(1));
     return [
       {
         area: "calls",
-        name: "concurrent recorded calls through the controller on one core, SIPp on both sides, zero lost call records",
+        name: "concurrent recorded calls through one controller process, SIPp on both sides, zero lost call records",
         value: best?.calls ?? 0,
         unit: "calls",
         anchor: { label: "Asterisk's published low end (150-400 calls/core)", value: 150, higherIsBetter: true },
         notes:
           `levels ${LEVELS.join(", ")} (stops at the first failure or above 90 % of a core); each call: handset INVITE, prompts, PIN and number keyed as SIP INFO, authorization, trunk INVITE, ~35 s acceptance announcement, 1 as SIP INFO, bridged and recorded (stereo WAV, sealed at the end), both sides streaming PCMU; CPU sampled over ${WINDOW_MS / 1000} s with all N calls bridged; ` +
-          `a pass = both SIPp instances report every call successful, N completed and accepted call records with charges, every seal verified. Steps (calls: result / CPU as share of one core): ${steps}. ` +
+          `a pass = both SIPp instances report every call successful, N completed and accepted call records with charges, every seal verified. Steps (calls: result / CPU as a share of one core: the controller process with all its threads — event loop, recording writer, GC — and its event loop alone): ${steps}. ` +
           `Load average after: ${load.join("/")} (2 cores shared by the controller and both SIPp processes).`,
       },
     ];
@@ -150,7 +151,12 @@ async function seed(dir: string, n: number): Promise<void> {
       location: "bench",
     });
     for (let i = 1; i <= n; i++) {
-      await createStation(ds, scope, { id: `bench-st-${i}`, phoneBankId: "bench-bank", setNumber: i, location: `set ${i}` });
+      await createStation(ds, scope, {
+        id: `bench-st-${i}`,
+        phoneBankId: "bench-bank",
+        setNumber: i,
+        location: `set ${i}`,
+      });
       await bookInmate(
         ds,
         scope,
@@ -227,7 +233,7 @@ interface LevelCtx {
   trunkPort: number;
   sipPort: number;
   ctlPid: number;
-  station: number;
+  children: ChildProcess[];
 }
 
 async function runLevel(n: number, ctx: LevelCtx): Promise<Level> {
@@ -240,99 +246,122 @@ async function runLevel(n: number, ctx: LevelCtx): Promise<Level> {
   const talkMs = holdMs - ACCEPT_AFTER_MS - 5_000;
   writeFileSync(
     path.join(ctx.peers, `handsets-${n}.csv`),
-    `SEQUENTIAL\n${Array.from({ length: n }, (_, k) => `bench-st-${ctx.station + k + 1};${pin(ctx.station + k + 1).split("").join(";")};\n`).join("")}`,
+    `SEQUENTIAL\n${Array.from(
+      { length: n },
+      (_, k) =>
+        `bench-st-${k + 1};${pin(k + 1)
+          .split("")
+          .join(";")};\n`,
+    ).join("")}`,
   );
   const [uasMedia, uacMedia] = [await freeUdpPorts(2, 2), await freeUdpPorts(2, 2)];
   const limitSec = Math.ceil((holdMs + 120_000) / 1000);
-  const uas = sipp(ctx.peers, [
-    "-sf",
-    "accept-info.xml",
-    "-i",
-    "127.0.0.1",
-    "-p",
-    String(ctx.trunkPort),
-    "-mi",
-    "127.0.0.1",
-    "-mp",
-    String(uasMedia),
-    "-m",
-    String(n),
-    "-set",
-    "pauseMs",
-    String(PARTY_PAUSE_MS),
-    "-set",
-    "talkMs",
-    String(talkMs),
-    "-set",
-    "ringMs",
-    "0",
-    "-set",
-    "hangup",
-    "controller",
-    "-timeout",
-    `${limitSec}s`,
-    "-timeout_error",
-    "-trace_err",
-    "-buff_size",
-    String(4 * 1024 * 1024),
-  ]);
+  const uas = sipp(
+    ctx.peers,
+    [
+      "-sf",
+      "accept-info.xml",
+      "-i",
+      "127.0.0.1",
+      "-p",
+      String(ctx.trunkPort),
+      "-mi",
+      "127.0.0.1",
+      "-mp",
+      String(uasMedia),
+      "-m",
+      String(n),
+      "-set",
+      "pauseMs",
+      String(PARTY_PAUSE_MS),
+      "-set",
+      "talkMs",
+      String(talkMs),
+      "-set",
+      "ringMs",
+      "0",
+      "-set",
+      "hangup",
+      "controller",
+      "-timeout",
+      `${limitSec}s`,
+      "-timeout_error",
+      "-trace_err",
+      "-buff_size",
+      String(4 * 1024 * 1024),
+    ],
+    ctx.children,
+  );
   await new Promise((r) => setTimeout(r, 500));
-  const uac = sipp(ctx.peers, [
-    `127.0.0.1:${ctx.sipPort}`,
-    "-sf",
-    "handset.xml",
-    "-inf",
-    `handsets-${n}.csv`,
-    "-i",
-    "127.0.0.1",
-    "-p",
-    String(await freeUdpPorts(1)),
-    "-mi",
-    "127.0.0.1",
-    "-mp",
-    String(uacMedia),
-    "-set",
-    "holdMs",
-    String(holdMs),
-    "-r",
-    String(RATE),
-    "-l",
-    String(n),
-    "-m",
-    String(n),
-    "-timeout",
-    `${limitSec}s`,
-    "-timeout_error",
-    "-trace_err",
-    "-buff_size",
-    String(4 * 1024 * 1024),
-  ]);
+  const uac = sipp(
+    ctx.peers,
+    [
+      `127.0.0.1:${ctx.sipPort}`,
+      "-sf",
+      "handset.xml",
+      "-inf",
+      `handsets-${n}.csv`,
+      "-i",
+      "127.0.0.1",
+      "-p",
+      String(await freeUdpPorts(1)),
+      "-mi",
+      "127.0.0.1",
+      "-mp",
+      String(uacMedia),
+      "-set",
+      "holdMs",
+      String(holdMs),
+      "-r",
+      String(RATE),
+      "-l",
+      String(n),
+      "-m",
+      String(n),
+      "-timeout",
+      `${limitSec}s`,
+      "-timeout_error",
+      "-trace_err",
+      "-buff_size",
+      String(4 * 1024 * 1024),
+    ],
+    ctx.children,
+  );
 
   // Sample CPU while every call is bridged at once.
   let peak = 0;
   let samples = 0;
-  const cpu = { ctl: 0, uac: 0, uas: 0, wall: 0 };
+  const cpu = { ctl: 0, loop: 0, uac: 0, uas: 0, wall: 0 };
   const bridged = db.prepare(
     "select count(*) as n from call_records where started_at >= ? and accepted_at is not null and ended_at is null",
   );
-  let last = { ctl: cpuTicks(ctx.ctlPid), uac: cpuTicks(uac.pid), uas: cpuTicks(uas.pid), at: Date.now() };
+  const sample = () => ({
+    ctl: cpuMsOf(`/proc/${ctx.ctlPid}/stat`),
+    loop: cpuMsOf(`/proc/${ctx.ctlPid}/task/${ctx.ctlPid}/stat`),
+    uac: cpuMsOf(`/proc/${uac.pid}/stat`),
+    uas: cpuMsOf(`/proc/${uas.pid}/stat`),
+    at: Date.now(),
+  });
+  let last = sample();
   let finished = false;
   void Promise.all([uac.done, uas.done]).then(() => {
     finished = true;
   });
   while (!finished) {
     await new Promise((r) => setTimeout(r, 1000));
-    const now = { ctl: cpuTicks(ctx.ctlPid), uac: cpuTicks(uac.pid), uas: cpuTicks(uas.pid), at: Date.now() };
+    const now = sample();
     const live = (bridged.get(since) as { n: number }).n;
     peak = Math.max(peak, live);
-    if (live === n && now.uac >= 0 && now.uas >= 0) {
-      samples++;
-      cpu.ctl += now.ctl - last.ctl;
-      cpu.uac += now.uac - last.uac;
-      cpu.uas += now.uas - last.uas;
-      cpu.wall += (now.at - last.at) / 1000;
-    }
+    const was = last;
     last = now;
+    if (live !== n) continue;
+    if ([now.ctl, now.loop, now.uac, now.uas, was.ctl, was.loop, was.uac, was.uas].includes(undefined)) continue;
+    samples++;
+    cpu.ctl += (now.ctl as number) - (was.ctl as number);
+    cpu.loop += (now.loop as number) - (was.loop as number);
+    cpu.uac += (now.uac as number) - (was.uac as number);
+    cpu.uas += (now.uas as number) - (was.uas as number);
+    cpu.wall += now.at - was.at;
   }
   const [uacResult, uasResult] = await Promise.all([uac.done, uas.done]);
   if (uacResult.code !== 0) why.push(`handsets SIPp exit ${uacResult.code}: ${failures(uacResult)}`);
@@ -388,12 +417,13 @@ async function runLevel(n: number, ctx: LevelCtx): Promise<Level> {
     }
   }
   if (sealsVerified !== good.length) why.push(`${good.length - sealsVerified} recordings whose seal did not verify`);
-  const perCore = (ticks: number) => (cpu.wall > 0 ? ticks / 100 / cpu.wall : 0);
+  const perCore = (ms: number) => (cpu.wall > 0 ? ms / cpu.wall : 0);
   return {
     calls: n,
     passed: why.length === 0,
     why,
     controllerCpu: perCore(cpu.ctl),
+    controllerLoopCpu: perCore(cpu.loop),
     uacCpu: perCore(cpu.uac),
     uasCpu: perCore(cpu.uas),
     peak,
@@ -403,25 +433,15 @@ async function runLevel(n: number, ctx: LevelCtx): Promise<Level> {
   };
 }
 
-/** utime + stime of a process, in clock ticks (100 per second on Linux); -1 when it is gone. */
-function cpuTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return -1;
-  }
-}
-
 interface Sipp {
   pid: number;
-  done: Promise<{ code: number; stdout: string; errors: string }>;
-  child: ChildProcess;
+  done: Promise<{ code: number; stdout: string }>;
 }
 
-function sipp(cwd: string, args: string[]): Sipp {
+/** SIPp in `cwd`; the process joins `children`, so the bench ends it whatever happens. */
+function sipp(cwd: string, args: string[], children: ChildProcess[]): Sipp {
   const child = spawn("sipp", [...args, "-nostdin"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
   let stdout = "";
   child.stdout?.on("data", (d: Buffer) => {
     stdout = (stdout + d.toString("latin1")).slice(-20_000);
@@ -429,11 +449,11 @@ function sipp(cwd: string, args: string[]): Sipp {
   child.stderr?.on("data", (d: Buffer) => {
     stdout = (stdout + d.toString("latin1")).slice(-20_000);
   });
-  const done = new Promise<{ code: number; stdout: string; errors: string }>((resolve) => {
-    child.on("exit", (code) => resolve({ code: code ?? -1, stdout, errors: "" }));
-    child.on("error", (e) => resolve({ code: -1, stdout: `${stdout}\n${e.message}`, errors: "" }));
+  const done = new Promise<{ code: number; stdout: string }>((resolve) => {
+    child.on("exit", (code) => resolve({ code: code ?? -1, stdout }));
+    child.on("error", (e) => resolve({ code: -1, stdout: `${stdout}\n${e.message}` }));
   });
-  return { pid: child.pid ?? -1, done, child };
+  return { pid: child.pid ?? -1, done };
 }
 
 function failures(r: { stdout: string }): string {

@@ -25,7 +25,7 @@ import { SystemClock } from "../telephony/clock.ts";
 import { createMediaEngine, type YardlineMediaEngine } from "../telephony/media/engine.ts";
 import type { RtpMediaSession } from "../telephony/media/session.ts";
 import type { WavRecorder } from "../telephony/media/recorder.ts";
-import type { BenchResult } from "./harness.ts";
+import { type BenchResult, cpuMsOf } from "./harness.ts";
 
 const HOST = "127.0.0.1";
 const AREA = "media";
@@ -309,13 +309,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * resolution): the rest of the engine's CPU is the recording writer thread and V8's GC threads.
  */
 function mainThreadCpuMs(): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
-  } catch {
-    return undefined;
-  }
+  return cpuMsOf(`/proc/self/task/${process.pid}/stat`);
 }
 
 async function measure(engine: YardlineMediaEngine, gen: Generator, calls: Call[], ms: number): Promise<Window> {
