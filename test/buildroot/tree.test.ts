@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
+import { bank8 } from "../../board/descriptions/bank-8.ts";
 import {
   EXTERNAL_KCONFIG_VAR,
   externalPaths,
@@ -259,3 +260,15 @@ test("each board's default file names a board description the firmware has", (t)
     t.notRegex(out, /dropped/);
   },
 );
+
+test("the bank-8 image names the ALSA card of every handset its board description opens", (t) => {
+  const rules = read("board/yardline/bank8/rootfs-overlay/etc/udev/rules.d/70-yardline-handsets.rules");
+  const named = [...rules.matchAll(/^SUBSYSTEM=="sound", KERNELS=="([^"]+)", ATTR\{id\}="([^"]+)"$/gm)];
+  const cards = named.map((m) => m[2]);
+  t.is(new Set(named.map((m) => m[1])).size, named.length, "one hub port per card");
+  const wanted = bank8.handsets.map((h) =>
+    h.audio?.kind === "alsa" ? /CARD=([^,]+)/.exec(h.audio.device)?.[1] : undefined,
+  );
+  t.is(wanted.length, 8);
+  for (const card of wanted) t.true(card !== undefined && cards.includes(card), `card ${card} has a udev rule`);
+});
